@@ -1,0 +1,141 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Gateway.Diffusion.Schedulers;
+
+namespace Gateway.Diffusion.Models;
+
+/// <summary>The served models, read from <c>models.json</c> in the models directory.</summary>
+public sealed class ModelCatalog
+{
+    public const string FileName = "models.json";
+
+    private static readonly JsonSerializerOptions JsonOptions = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
+        ReadCommentHandling = JsonCommentHandling.Skip,
+        AllowTrailingCommas = true,
+    };
+
+    private readonly Dictionary<string, ModelCatalogEntry> _byId;
+
+    private ModelCatalog(string path, IReadOnlyList<ModelCatalogEntry> models)
+    {
+        Path = path;
+        Models = models;
+        _byId = models.ToDictionary(m => m.Id, StringComparer.Ordinal);
+    }
+
+    /// <summary>Full path of the models.json this catalog came from.</summary>
+    public string Path { get; }
+
+    public IReadOnlyList<ModelCatalogEntry> Models { get; }
+
+    public bool TryGet(string id, out ModelCatalogEntry entry) => _byId.TryGetValue(id, out entry!);
+
+    public static ModelCatalog Load(string modelsDirectory)
+    {
+        var directory = System.IO.Path.GetFullPath(modelsDirectory);
+        var path = System.IO.Path.Combine(directory, FileName);
+        if (!File.Exists(path))
+            throw new ModelLoadException($"No model catalog: {path} does not exist. Set Gateway:ModelsDir to a folder with a {FileName}.");
+        return Parse(File.ReadAllText(path), directory, path);
+    }
+
+    public static ModelCatalog Parse(string json, string modelsDirectory, string sourceName)
+    {
+        CatalogFile? file;
+        try
+        {
+            file = JsonSerializer.Deserialize<CatalogFile>(json, JsonOptions);
+        }
+        catch (JsonException e)
+        {
+            throw new ModelLoadException($"{sourceName}: {e.Message}", e);
+        }
+        if (file?.Models is not { } models)
+            throw new ModelLoadException($"{sourceName}: expected an object with a \"models\" array.");
+
+        var entries = new List<ModelCatalogEntry>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var model in models)
+        {
+            var entry = ToEntry(model, modelsDirectory, sourceName);
+            if (!seen.Add(entry.Id))
+                throw new ModelLoadException($"{sourceName}: the id '{entry.Id}' is listed twice.");
+            entries.Add(entry);
+        }
+        return new ModelCatalog(sourceName, entries);
+    }
+
+    private static ModelCatalogEntry ToEntry(CatalogModel model, string modelsDirectory, string sourceName)
+    {
+        var id = model.Id;
+        if (string.IsNullOrWhiteSpace(id) || id.Any(c => !(char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' or ':' or '/')))
+            throw new ModelLoadException($"{sourceName}: model id '{id}' must be non-empty and use only letters, digits, '-', '_', '.', ':' or '/'.");
+        string Where(string field) => $"{sourceName}: model '{id}', field '{field}'";
+
+        if (!ModelFamilies.TryParse(model.Family, out var family))
+            throw new ModelLoadException($"{Where("family")}: '{model.Family}' is not one of {string.Join(", ", ModelFamilies.Names)}.");
+        if (!ImageSize.TryParse(model.NativeSize, out var native))
+            throw new ModelLoadException($"{Where("native_size")}: '{model.NativeSize}' is not a WIDTHxHEIGHT size.");
+        var extra = new List<ImageSize>();
+        foreach (var text in model.Sizes ?? [])
+            extra.Add(ImageSize.TryParse(text, out var s) ? s : throw new ModelLoadException($"{Where("sizes")}: '{text}' is not a WIDTHxHEIGHT size."));
+        var render = model.Render?.ToLowerInvariant() switch
+        {
+            null or "native" => RenderMode.NativeArea,
+            "exact" => RenderMode.Exact,
+            var other => throw new ModelLoadException($"{Where("render")}: '{other}' is not 'exact' or 'native'."),
+        };
+        if (model.DefaultSteps is < 1 or > 150)
+            throw new ModelLoadException($"{Where("default_steps")}: {model.DefaultSteps} is outside 1..150.");
+        if (model.DefaultGuidance is < 0 or > 30)
+            throw new ModelLoadException($"{Where("default_guidance")}: {model.DefaultGuidance} is outside 0..30.");
+        if (!string.IsNullOrEmpty(model.DefaultSampler) && !SchedulerFactory.IsKnown(model.DefaultSampler))
+            throw new ModelLoadException($"{Where("default_sampler")}: '{model.DefaultSampler}' is not a known sampler ({string.Join(", ", SchedulerFactory.Names)}).");
+        if (model.CreditMultiplier is < 0)
+            throw new ModelLoadException($"{Where("credit_multiplier")}: must not be negative.");
+        var maxSide = model.MaxSide ?? Math.Max(2048, Math.Max(native.Width, native.Height));
+        if (maxSide < 64)
+            throw new ModelLoadException($"{Where("max_side")}: {maxSide} is below 64.");
+
+        return new ModelCatalogEntry
+        {
+            Id = id,
+            Directory = System.IO.Path.GetFullPath(System.IO.Path.Combine(modelsDirectory, model.Folder ?? id)),
+            Family = family,
+            NativeSize = native,
+            ExtraSizes = extra,
+            MaxSide = maxSide,
+            Render = render,
+            DefaultSteps = model.DefaultSteps,
+            DefaultGuidance = model.DefaultGuidance,
+            DefaultSampler = model.DefaultSampler ?? "",
+            CreditMultiplier = model.CreditMultiplier ?? 1.0,
+            Autofill = model.Autofill ?? [],
+            Recommend = model.Recommend ?? [],
+            Description = model.Description ?? "",
+        };
+    }
+
+    private sealed record CatalogFile(List<CatalogModel>? Models);
+
+    private sealed record CatalogModel
+    {
+        [JsonRequired] public string Id { get; init; } = "";
+        public string? Folder { get; init; }
+        [JsonRequired] public string Family { get; init; } = "";
+        [JsonRequired] public string NativeSize { get; init; } = "";
+        public List<string>? Sizes { get; init; }
+        public int? MaxSide { get; init; }
+        public string? Render { get; init; }
+        [JsonRequired] public int DefaultSteps { get; init; }
+        [JsonRequired] public double DefaultGuidance { get; init; }
+        public string? DefaultSampler { get; init; }
+        public double? CreditMultiplier { get; init; }
+        public List<string>? Autofill { get; init; }
+        public List<string>? Recommend { get; init; }
+        public string? Description { get; init; }
+    }
+}

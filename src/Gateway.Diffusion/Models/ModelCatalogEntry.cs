@@ -1,0 +1,35 @@
+namespace Gateway.Diffusion.Models;
+
+/// <summary>How a model meets sizes other than its native one.</summary>
+public enum RenderMode
+{
+    /// <summary>Render at the requested size.</summary>
+    Exact,
+    /// <summary>Render at the model's native pixel area in the requested aspect ratio, then resize.</summary>
+    NativeArea,
+}
+
+/// <summary>One served model as models.json describes it.</summary>
+public sealed record ModelCatalogEntry
+{
+    public required string Id { get; init; }
+    /// <summary>Absolute path of the export folder.</summary>
+    public required string Directory { get; init; }
+    public required ModelFamily Family { get; init; }
+    public required ImageSize NativeSize { get; init; }
+    /// <summary>Sizes the model declares besides the API dialects' own lists.</summary>
+    public IReadOnlyList<ImageSize> ExtraSizes { get; init; } = [];
+    /// <summary>Largest width or height accepted, in pixels.</summary>
+    public int MaxSide { get; init; } = 2048;
+    public RenderMode Render { get; init; } = RenderMode.NativeArea;
+    public required int DefaultSteps { get; init; }
+    public required double DefaultGuidance { get; init; }
+    /// <summary>Scheduler name; empty means the export's own scheduler_config.json class.</summary>
+    public string DefaultSampler { get; init; } = "";
+    public double CreditMultiplier { get; init; } = 1.0;
+    /// <summary>Trigger words added to a prompt that lacks them.</summary>
+    public IReadOnlyList<string> Autofill { get; init; } = [];
+    /// <summary>Trigger words suggested to users.</summary>
+    public IReadOnlyList<string> Recommend { get; init; } = [];
+    public string Description { get; init; } = "";
+}

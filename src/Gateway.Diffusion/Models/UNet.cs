@@ -1,0 +1,116 @@
+using Gateway.Diffusion.Onnx;
+using Microsoft.ML.OnnxRuntime;
+
+namespace Gateway.Diffusion.Models;
+
+/// <summary>The denoising UNet of an SD 1.x / 2.x export, with the input variants exporters produce.</summary>
+internal sealed class UNet : IDisposable
+{
+    private static readonly TensorExpectation Sample = new("sample", TensorKind.Float, [4], "[batch, channels, height/8, width/8]");
+    private static readonly TensorExpectation Timestep = new("timestep", TensorKind.Number, [0, 1], "scalar or [batch]");
+    private static readonly TensorExpectation EncoderHiddenStates = new("encoder_hidden_states", TensorKind.Float, [3], "[batch, sequence, hidden]");
+    private static readonly TensorExpectation TimestepCond = new("timestep_cond", TensorKind.Float, [2], "[batch, time_cond_proj_dim]");
+    private static readonly TensorExpectation OutSample = new("out_sample", TensorKind.Float, [4], "[batch, channels, height/8, width/8]");
+
+    private readonly OnnxModelFile _file;
+    private readonly TensorSignature _sample;
+    private readonly TensorSignature _timestep;
+    private readonly TensorSignature _hidden;
+    private readonly TensorSignature? _timestepCond;
+    private readonly TensorSignature _out;
+
+    public UNet(OnnxModelFile file, int? guidanceEmbeddingSize)
+    {
+        _file = file;
+        _sample = file.RequireInput(Sample);
+        _timestep = file.RequireInput(Timestep);
+        _hidden = file.RequireInput(EncoderHiddenStates);
+        _timestepCond = file.OptionalInput(TimestepCond);
+        _out = file.RequireOutput(OutSample);
+        List<string> fed = [Sample.Name, Timestep.Name, EncoderHiddenStates.Name];
+        if (_timestepCond is not null) fed.Add(TimestepCond.Name);
+        file.RejectUnfedInputs(fed, "Stable Diffusion 1.x/2.x");
+        LatentChannels = _sample.FixedDimension(1) ?? 4;
+        GuidanceEmbeddingSize = _timestepCond is null ? null : _timestepCond.FixedDimension(1) ?? guidanceEmbeddingSize
+            ?? throw new ModelLoadException($"{file.DisplayName}: input 'timestep_cond' has no fixed size and unet/config.json gives no time_cond_proj_dim.");
+    }
+
+    public int LatentChannels { get; }
+
+    /// <summary>Set for guidance-distilled UNets (LCM), which take the guidance scale as an embedding instead of a second batch half.</summary>
+    public int? GuidanceEmbeddingSize { get; }
+
+    public string DisplayName => _file.DisplayName;
+
+    public UNetStepper CreateStepper(int batch, int latentHeight, int latentWidth, int sequenceLength, int hiddenSize)
+    {
+        if (_hidden.FixedDimension(2) is { } expected && expected != hiddenSize)
+            throw new ModelLoadException($"{_file.DisplayName}: input 'encoder_hidden_states' wants hidden size {expected}, but the text encoder gives {hiddenSize}.");
+        var timestepShape = _timestep.Rank == 0 ? Array.Empty<long>() : [_timestep.FixedDimension(0) ?? batch];
+        var inputs = new List<(string, OnnxTensor)>
+        {
+            (Sample.Name, OnnxTensor.Allocate(_sample.ElementType, batch, LatentChannels, latentHeight, latentWidth)),
+            (Timestep.Name, OnnxTensor.Allocate(_timestep.ElementType, timestepShape)),
+            (EncoderHiddenStates.Name, OnnxTensor.Allocate(_hidden.ElementType, batch, sequenceLength, hiddenSize)),
+        };
+        if (_timestepCond is not null)
+            inputs.Add((TimestepCond.Name, OnnxTensor.Allocate(_timestepCond.ElementType, batch, GuidanceEmbeddingSize!.Value)));
+        var output = OnnxTensor.Allocate(_out.ElementType, batch, LatentChannels, latentHeight, latentWidth);
+        return new UNetStepper(_file.Session, inputs, (OutSample.Name, output));
+    }
+
+    public void Dispose() => _file.Dispose();
+}
+
+/// <summary>
+/// The UNet's input and output tensors for one batch shape, allocated once and reused by every step of a run.
+/// </summary>
+internal sealed class UNetStepper : IDisposable
+{
+    private readonly InferenceSession _session;
+    private readonly OnnxTensor[] _inputs;
+    private readonly OnnxTensor _output;
+    private readonly string[] _inputNames;
+    private readonly OrtValue[] _inputValues;
+    private readonly string[] _outputNames;
+    private readonly OrtValue[] _outputValues;
+
+    public UNetStepper(InferenceSession session, IReadOnlyList<(string Name, OnnxTensor Tensor)> inputs, (string Name, OnnxTensor Tensor) output)
+    {
+        _session = session;
+        _inputs = inputs.Select(i => i.Tensor).ToArray();
+        _inputNames = inputs.Select(i => i.Name).ToArray();
+        _inputValues = _inputs.Select(t => t.Value).ToArray();
+        _output = output.Tensor;
+        _outputNames = [output.Name];
+        _outputValues = [output.Tensor.Value];
+        RowLength = _output.Length / checked((int)_output.Shape[0]);
+    }
+
+    /// <summary>Elements of one batch row of latents.</summary>
+    public int RowLength { get; }
+
+    private OnnxTensor SampleTensor => _inputs[0];
+    private OnnxTensor TimestepTensor => _inputs[1];
+    private OnnxTensor HiddenTensor => _inputs[2];
+
+    public void SetTextEmbeddings(ReadOnlySpan<float> hiddenStates) => HiddenTensor.Write(hiddenStates);
+
+    public void SetGuidanceEmbeddings(ReadOnlySpan<float> embeddings) => _inputs[3].Write(embeddings);
+
+    public void WriteSample(ReadOnlySpan<float> latents, int row) => SampleTensor.Write(latents, row * RowLength);
+
+    public void Run(float timestep, RunOptions runOptions)
+    {
+        TimestepTensor.Fill(timestep);
+        _session.Run(runOptions, _inputNames, _inputValues, _outputNames, _outputValues);
+    }
+
+    public void ReadPrediction(Span<float> destination, int row) => _output.Read(destination, row * RowLength);
+
+    public void Dispose()
+    {
+        foreach (var tensor in _inputs) tensor.Dispose();
+        _output.Dispose();
+    }
+}

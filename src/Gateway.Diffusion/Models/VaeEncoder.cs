@@ -1,0 +1,58 @@
+using Gateway.Diffusion.Noise;
+using Gateway.Diffusion.Onnx;
+using Microsoft.ML.OnnxRuntime;
+
+namespace Gateway.Diffusion.Models;
+
+/// <summary>
+/// Pixels in [-1, 1] to latents (before the scaling factor). Older diffusers exports sample inside the graph
+/// (<c>latent_sample</c>); newer optimum exports give the distribution (<c>latent_parameters</c>: mean and
+/// log-variance on channels), which is sampled here from the request's generator, as diffusers does.
+/// </summary>
+internal sealed class VaeEncoder : IDisposable
+{
+    private static readonly TensorExpectation Sample = new("sample", TensorKind.Float, [4], "[batch, 3, height, width]");
+    private static readonly TensorExpectation LatentSample = new("latent_sample", TensorKind.Float, [4], "[batch, channels, height/8, width/8]");
+    private static readonly TensorExpectation LatentParameters = new("latent_parameters", TensorKind.Float, [4], "[batch, 2 × channels, height/8, width/8]");
+
+    private readonly OnnxModelFile _file;
+    private readonly TensorSignature _input;
+    private readonly TensorSignature _output;
+    private readonly string[] _inputNames = [Sample.Name];
+
+    public VaeEncoder(OnnxModelFile file)
+    {
+        _file = file;
+        _input = file.RequireInput(Sample);
+        _output = file.RequireOutput(LatentSample, LatentParameters);
+        file.RejectUnfedInputs(_inputNames, "VAE encoder");
+    }
+
+    public string DisplayName => _file.DisplayName;
+
+    /// <summary>Encodes one image [3, height, width] into latents [channels, height/8, width/8].</summary>
+    public float[] Encode(ReadOnlySpan<float> pixels, int height, int width, int channels, INoiseSource noise, RunOptions runOptions)
+    {
+        var latentLength = channels * (height / 8) * (width / 8);
+        var outputChannels = _output.Name == LatentParameters.Name ? 2 * channels : channels;
+        using var input = OnnxTensor.Allocate(_input.ElementType, 1, 3, height, width);
+        using var output = OnnxTensor.Allocate(_output.ElementType, 1, outputChannels, height / 8, width / 8);
+        input.Write(pixels);
+        _file.Session.Run(runOptions, _inputNames, [input.Value], [_output.Name], [output.Value]);
+
+        var latents = new float[latentLength];
+        output.Read(latents);
+        if (outputChannels == channels) return latents;
+
+        // DiagonalGaussianDistribution.sample: mean + exp(0.5 · clamp(logvar, -30, 20)) · ε.
+        var logVariance = new float[latentLength];
+        output.Read(logVariance, latentLength);
+        var epsilon = new float[latentLength];
+        noise.NextGaussian(epsilon);
+        for (var i = 0; i < latentLength; i++)
+            latents[i] += MathF.Exp(0.5f * Math.Clamp(logVariance[i], -30f, 20f)) * epsilon[i];
+        return latents;
+    }
+
+    public void Dispose() => _file.Dispose();
+}

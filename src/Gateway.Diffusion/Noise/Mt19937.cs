@@ -1,0 +1,70 @@
+namespace Gateway.Diffusion.Noise;
+
+/// <summary>
+/// The 32-bit Mersenne Twister exactly as PyTorch's <c>at::mt19937</c> (the engine behind the CPU generator):
+/// the standard MT19937 output stream, seeded with the low 32 bits of the 64-bit seed.
+/// Not thread-safe; one instance belongs to one request.
+/// </summary>
+public sealed class Mt19937
+{
+    private const int N = 624;
+    private const int M = 397;
+    private const uint MatrixA = 0x9908B0DF;
+    private const uint UpperMask = 0x80000000;
+    private const uint LowerMask = 0x7FFFFFFF;
+
+    private readonly uint[] _state = new uint[N];
+    private int _next = N;
+
+    /// <summary>Seeds the engine as <c>torch.manual_seed(seed)</c> does.</summary>
+    public Mt19937(ulong seed)
+    {
+        // at::mt19937 keeps the 64-bit seed for reporting but initialises its state from `seed & 0xffffffff` only.
+        _state[0] = (uint)seed;
+        for (uint i = 1; i < N; i++)
+        {
+            uint previous = _state[i - 1];
+            _state[i] = 1812433253u * (previous ^ (previous >> 30)) + i;
+        }
+    }
+
+    /// <summary>The next 32 random bits (PyTorch's <c>CPUGeneratorImpl::random()</c>).</summary>
+    public uint NextUInt32()
+    {
+        if (_next == N)
+        {
+            Twist();
+        }
+
+        uint y = _state[_next++];
+        y ^= y >> 11;
+        y ^= (y << 7) & 0x9D2C5680;
+        y ^= (y << 15) & 0xEFC60000;
+        y ^= y >> 18;
+        return y;
+    }
+
+    private void Twist()
+    {
+        uint[] s = _state;
+        int i = 0;
+        for (; i < N - M; i++)
+        {
+            s[i] = s[i + M] ^ Mix(s[i], s[i + 1]);
+        }
+
+        for (; i < N - 1; i++)
+        {
+            s[i] = s[i + M - N] ^ Mix(s[i], s[i + 1]);
+        }
+
+        s[N - 1] = s[M - 1] ^ Mix(s[N - 1], s[0]);
+        _next = 0;
+    }
+
+    private static uint Mix(uint upper, uint lower)
+    {
+        uint y = (upper & UpperMask) | (lower & LowerMask);
+        return (y >> 1) ^ ((lower & 1) != 0 ? MatrixA : 0);
+    }
+}

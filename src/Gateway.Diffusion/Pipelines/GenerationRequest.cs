@@ -1,0 +1,28 @@
+using Gateway.Diffusion.Imaging;
+
+namespace Gateway.Diffusion.Pipelines;
+
+/// <summary>
+/// One generation as every API dialect and the CLI describe it to the engine. Null optional values take the
+/// model's defaults from models.json.
+/// </summary>
+public sealed record GenerationRequest
+{
+    public required string Model { get; init; }
+    public required string Prompt { get; init; }
+    public string NegativePrompt { get; init; } = "";
+    public required int Width { get; init; }
+    public required int Height { get; init; }
+    public int? Steps { get; init; }
+    public double? Guidance { get; init; }
+    /// <summary>A scheduler name the <see cref="Schedulers.SchedulerFactory"/> knows; null for the model's default.</summary>
+    public string? Sampler { get; init; }
+    /// <summary>Seed of the first image; image <c>i</c> uses <c>Seed + i</c>, so each can be reproduced alone.</summary>
+    public required ulong Seed { get; init; }
+    public int ImageCount { get; init; } = 1;
+    /// <summary>Set for image-to-image.</summary>
+    public InitImage? InitImage { get; init; }
+}
+
+/// <summary>The starting picture of image-to-image; <paramref name="Strength"/> 0 keeps it, 1 replaces it.</summary>
+public sealed record InitImage(PixelImage Image, double Strength);

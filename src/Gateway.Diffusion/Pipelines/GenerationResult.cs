@@ -1,0 +1,19 @@
+using Gateway.Diffusion.Imaging;
+
+namespace Gateway.Diffusion.Pipelines;
+
+public sealed record GeneratedImage(PixelImage Image, ulong Seed);
+
+/// <summary>Where the time of one generation went; <see cref="InsideOnnx"/> is the sum of all session runs.</summary>
+public sealed record GenerationTimings(TimeSpan TextEncoding, TimeSpan Denoising, TimeSpan Decoding, TimeSpan InsideOnnx, TimeSpan Total);
+
+public sealed record GenerationResult
+{
+    public required IReadOnlyList<GeneratedImage> Images { get; init; }
+    public required int Steps { get; init; }
+    public required double Guidance { get; init; }
+    public required string Sampler { get; init; }
+    /// <summary>Things the client should know but that did not stop the generation, e.g. a truncated prompt.</summary>
+    public IReadOnlyList<string> Warnings { get; init; } = [];
+    public required GenerationTimings Timings { get; init; }
+}

@@ -1,0 +1,211 @@
+using System.Text.Json;
+
+namespace Gateway.Diffusion.Schedulers;
+
+/// <summary>
+/// A diffusers <c>scheduler_config.json</c>. Missing keys take the defaults of the config's own <c>_class_name</c>,
+/// as a scheduler loaded by diffusers records them; the nullable members are the keys that only some scheduler
+/// classes have, with defaults that differ between them: null means "the default of whichever scheduler is built",
+/// as <c>OtherScheduler.from_config(config)</c> does in diffusers.
+/// </summary>
+public sealed record SchedulerConfig
+{
+    /// <summary><c>_class_name</c>: the diffusers scheduler class the model ships with; empty when the file has none.</summary>
+    public string ClassName { get; init; } = "";
+
+    /// <summary><c>num_train_timesteps</c>.</summary>
+    public int NumTrainTimesteps { get; init; } = 1000;
+
+    /// <summary><c>beta_start</c>.</summary>
+    public double BetaStart { get; init; } = 0.0001;
+
+    /// <summary><c>beta_end</c>.</summary>
+    public double BetaEnd { get; init; } = 0.02;
+
+    /// <summary><c>beta_schedule</c>.</summary>
+    public BetaSchedule BetaSchedule { get; init; } = BetaSchedule.Linear;
+
+    /// <summary><c>trained_betas</c>: explicit betas that override the schedule.</summary>
+    public IReadOnlyList<double>? TrainedBetas { get; init; }
+
+    /// <summary><c>prediction_type</c>.</summary>
+    public PredictionType PredictionType { get; init; } = PredictionType.Epsilon;
+
+    /// <summary><c>timestep_spacing</c>; null: the built scheduler's default (leading for DDIM/PNDM/LCM, linspace otherwise).</summary>
+    public TimestepSpacing? TimestepSpacing { get; init; }
+
+    /// <summary><c>steps_offset</c>.</summary>
+    public int StepsOffset { get; init; }
+
+    /// <summary><c>set_alpha_to_one</c>; null: the built scheduler's default (true for DDIM/LCM, false for PNDM).</summary>
+    public bool? SetAlphaToOne { get; init; }
+
+    /// <summary><c>skip_prk_steps</c> (PNDM).</summary>
+    public bool SkipPrkSteps { get; init; }
+
+    /// <summary><c>clip_sample</c>; null: the built scheduler's default (true for DDIM, false for LCM).</summary>
+    public bool? ClipSample { get; init; }
+
+    /// <summary><c>clip_sample_range</c>.</summary>
+    public double ClipSampleRange { get; init; } = 1.0;
+
+    /// <summary><c>use_karras_sigmas</c> (Euler, LMS, DPM-Solver).</summary>
+    public bool UseKarrasSigmas { get; init; }
+
+    /// <summary><c>interpolation_type</c> (Euler).</summary>
+    public InterpolationType InterpolationType { get; init; } = InterpolationType.Linear;
+
+    /// <summary><c>original_inference_steps</c> (LCM).</summary>
+    public int OriginalInferenceSteps { get; init; } = 50;
+
+    /// <summary><c>timestep_scaling</c> (LCM).</summary>
+    public double TimestepScaling { get; init; } = 10.0;
+
+    /// <summary><c>rescale_betas_zero_snr</c> (DDIM, Euler, Euler a, DPM-Solver, LCM).</summary>
+    public bool RescaleBetasZeroSnr { get; init; }
+
+    /// <summary>Reads a <c>scheduler_config.json</c> file.</summary>
+    public static SchedulerConfig Load(string path) => Parse(File.ReadAllText(path));
+
+    /// <summary>Parses the JSON text of a <c>scheduler_config.json</c>; unknown keys are ignored, as diffusers does.</summary>
+    /// <exception cref="FormatException">A known key has a value of the wrong type or outside its allowed values.</exception>
+    public static SchedulerConfig Parse(string json)
+    {
+        using var document = JsonDocument.Parse(json);
+        var root = document.RootElement;
+        if (root.ValueKind != JsonValueKind.Object)
+            throw new FormatException("A scheduler config must be a JSON object.");
+
+        var className = ReadString(root, "_class_name");
+        var defaults = ClassDefaults.For(className);
+        var config = new SchedulerConfig
+        {
+            ClassName = className ?? "",
+            NumTrainTimesteps = ReadInt(root, "num_train_timesteps") ?? 1000,
+            BetaStart = ReadDouble(root, "beta_start") ?? defaults.BetaStart,
+            BetaEnd = ReadDouble(root, "beta_end") ?? defaults.BetaEnd,
+            BetaSchedule = ReadEnum(root, "beta_schedule", BetaSchedules) ?? defaults.BetaSchedule,
+            TrainedBetas = ReadDoubles(root, "trained_betas"),
+            PredictionType = ReadEnum(root, "prediction_type", PredictionTypes) ?? PredictionType.Epsilon,
+            TimestepSpacing = ReadEnum(root, "timestep_spacing", TimestepSpacings) ?? defaults.TimestepSpacing,
+            StepsOffset = ReadInt(root, "steps_offset") ?? 0,
+            SetAlphaToOne = ReadBool(root, "set_alpha_to_one") ?? defaults.SetAlphaToOne,
+            SkipPrkSteps = ReadBool(root, "skip_prk_steps") ?? false,
+            ClipSample = ReadBool(root, "clip_sample") ?? defaults.ClipSample,
+            ClipSampleRange = ReadDouble(root, "clip_sample_range") ?? 1.0,
+            UseKarrasSigmas = ReadBool(root, "use_karras_sigmas") ?? false,
+            InterpolationType = ReadEnum(root, "interpolation_type", InterpolationTypes) ?? InterpolationType.Linear,
+            OriginalInferenceSteps = ReadInt(root, "original_inference_steps") ?? 50,
+            TimestepScaling = ReadDouble(root, "timestep_scaling") ?? 10.0,
+            RescaleBetasZeroSnr = ReadBool(root, "rescale_betas_zero_snr") ?? false,
+        };
+
+        if (config.NumTrainTimesteps < 1)
+            throw new FormatException($"Scheduler config key 'num_train_timesteps' must be at least 1, got {config.NumTrainTimesteps}.");
+        if (config.StepsOffset < 0)
+            throw new FormatException($"Scheduler config key 'steps_offset' must not be negative, got {config.StepsOffset}.");
+        if (config.OriginalInferenceSteps < 1)
+            throw new FormatException($"Scheduler config key 'original_inference_steps' must be at least 1, got {config.OriginalInferenceSteps}.");
+        if (config.TrainedBetas is { } betas && betas.Count != config.NumTrainTimesteps)
+            throw new FormatException($"Scheduler config key 'trained_betas' has {betas.Count} values but 'num_train_timesteps' is {config.NumTrainTimesteps}.");
+        return config;
+    }
+
+    private static readonly (string Name, BetaSchedule Value)[] BetaSchedules =
+        [("linear", BetaSchedule.Linear), ("scaled_linear", BetaSchedule.ScaledLinear), ("squaredcos_cap_v2", BetaSchedule.SquaredCosCapV2)];
+
+    private static readonly (string Name, PredictionType Value)[] PredictionTypes =
+        [("epsilon", PredictionType.Epsilon), ("v_prediction", PredictionType.VPrediction), ("sample", PredictionType.Sample)];
+
+    private static readonly (string Name, TimestepSpacing Value)[] TimestepSpacings =
+        [("leading", Schedulers.TimestepSpacing.Leading), ("trailing", Schedulers.TimestepSpacing.Trailing), ("linspace", Schedulers.TimestepSpacing.Linspace)];
+
+    private static readonly (string Name, InterpolationType Value)[] InterpolationTypes =
+        [("linear", InterpolationType.Linear), ("log_linear", InterpolationType.LogLinear)];
+
+    /// <summary>A key that is absent or JSON null counts as missing, as diffusers treats <c>"trained_betas": null</c>.</summary>
+    private static JsonElement? Find(JsonElement root, string key) =>
+        root.TryGetProperty(key, out var value) && value.ValueKind != JsonValueKind.Null ? value : null;
+
+    private static string? ReadString(JsonElement root, string key) => Find(root, key) switch
+    {
+        null => null,
+        { ValueKind: JsonValueKind.String } value => value.GetString(),
+        _ => throw WrongType(key, "a string"),
+    };
+
+    private static int? ReadInt(JsonElement root, string key) => Find(root, key) switch
+    {
+        null => null,
+        { ValueKind: JsonValueKind.Number } value when value.TryGetInt32(out var number) => number,
+        _ => throw WrongType(key, "an integer"),
+    };
+
+    private static double? ReadDouble(JsonElement root, string key) => Find(root, key) switch
+    {
+        null => null,
+        { ValueKind: JsonValueKind.Number } value => value.GetDouble(),
+        _ => throw WrongType(key, "a number"),
+    };
+
+    private static bool? ReadBool(JsonElement root, string key) => Find(root, key) switch
+    {
+        null => null,
+        { ValueKind: JsonValueKind.True } => true,
+        { ValueKind: JsonValueKind.False } => false,
+        _ => throw WrongType(key, "true or false"),
+    };
+
+    private static double[]? ReadDoubles(JsonElement root, string key)
+    {
+        if (Find(root, key) is not { } value)
+            return null;
+        if (value.ValueKind != JsonValueKind.Array)
+            throw WrongType(key, "an array of numbers");
+        var result = new double[value.GetArrayLength()];
+        var i = 0;
+        foreach (var item in value.EnumerateArray())
+        {
+            if (item.ValueKind != JsonValueKind.Number)
+                throw WrongType(key, "an array of numbers");
+            result[i++] = item.GetDouble();
+        }
+        return result;
+    }
+
+    private static T? ReadEnum<T>(JsonElement root, string key, (string Name, T Value)[] allowed) where T : struct, Enum
+    {
+        var text = ReadString(root, key);
+        if (text is null)
+            return null;
+        foreach (var (name, value) in allowed)
+        {
+            if (name == text)
+                return value;
+        }
+        throw new FormatException(
+            $"Scheduler config key '{key}' has unsupported value '{text}'; allowed: {string.Join(", ", allowed.Select(a => a.Name))}.");
+    }
+
+    private static FormatException WrongType(string key, string expected) =>
+        new($"Scheduler config key '{key}' must be {expected}.");
+
+    /// <summary>The defaults that differ between the diffusers scheduler classes' constructors.</summary>
+    private sealed record ClassDefaults(
+        double BetaStart, double BetaEnd, BetaSchedule BetaSchedule,
+        TimestepSpacing? TimestepSpacing, bool? SetAlphaToOne, bool? ClipSample)
+    {
+        private static readonly ClassDefaults Generic = new(0.0001, 0.02, BetaSchedule.Linear, null, null, null);
+        private static readonly ClassDefaults Linspace = Generic with { TimestepSpacing = Schedulers.TimestepSpacing.Linspace };
+
+        public static ClassDefaults For(string? className) => className switch
+        {
+            "DDIMScheduler" => Generic with { TimestepSpacing = Schedulers.TimestepSpacing.Leading, SetAlphaToOne = true, ClipSample = true },
+            "PNDMScheduler" => Generic with { TimestepSpacing = Schedulers.TimestepSpacing.Leading, SetAlphaToOne = false },
+            "LCMScheduler" => new(0.00085, 0.012, BetaSchedule.ScaledLinear, Schedulers.TimestepSpacing.Leading, true, false),
+            "EulerDiscreteScheduler" or "EulerAncestralDiscreteScheduler" or "LMSDiscreteScheduler"
+                or "DPMSolverMultistepScheduler" => Linspace,
+            _ => Generic,
+        };
+    }
+}

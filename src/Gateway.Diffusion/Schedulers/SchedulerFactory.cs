@@ -1,0 +1,54 @@
+namespace Gateway.Diffusion.Schedulers;
+
+/// <summary>
+/// Builds schedulers by A1111-style name ("Euler a", "DPM++ 2M Karras", …) or diffusers class name, case-insensitively.
+/// Whatever the name, the model's config supplies betas, spacing and offset, as diffusers'
+/// <c>OtherScheduler.from_config(pipe.scheduler.config)</c> does.
+/// </summary>
+public static class SchedulerFactory
+{
+    private static readonly Dictionary<string, Func<SchedulerConfig, int, IScheduler>> ByName = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["Euler a"] = (config, steps) => new EulerAncestralScheduler(config, steps),
+        ["Euler"] = (config, steps) => new EulerDiscreteScheduler(config, steps),
+        ["LMS"] = (config, steps) => new LmsDiscreteScheduler(config, steps),
+        ["DPM++ 2M"] = (config, steps) => new DpmSolverMultistepScheduler(config, steps, useKarrasSigmas: false),
+        ["DPM++ 2M Karras"] = (config, steps) => new DpmSolverMultistepScheduler(config, steps, useKarrasSigmas: true),
+        ["DDIM"] = (config, steps) => new DdimScheduler(config, steps),
+        ["PNDM"] = (config, steps) => new PndmScheduler(config, steps),
+        ["LCM"] = (config, steps) => new LcmScheduler(config, steps),
+        ["EulerAncestralDiscreteScheduler"] = (config, steps) => new EulerAncestralScheduler(config, steps),
+        ["EulerDiscreteScheduler"] = (config, steps) => new EulerDiscreteScheduler(config, steps),
+        ["LMSDiscreteScheduler"] = (config, steps) => new LmsDiscreteScheduler(config, steps),
+        ["DPMSolverMultistepScheduler"] = (config, steps) => new DpmSolverMultistepScheduler(config, steps),
+        ["DDIMScheduler"] = (config, steps) => new DdimScheduler(config, steps),
+        ["PNDMScheduler"] = (config, steps) => new PndmScheduler(config, steps),
+        ["LCMScheduler"] = (config, steps) => new LcmScheduler(config, steps),
+    };
+
+    /// <summary>The canonical A1111-style names, for APIs to offer.</summary>
+    public static IReadOnlyList<string> Names { get; } =
+        Array.AsReadOnly(["Euler a", "Euler", "LMS", "DPM++ 2M", "DPM++ 2M Karras", "DDIM", "PNDM", "LCM"]);
+
+    /// <summary>The diffusers class names, also accepted.</summary>
+    public static IReadOnlyList<string> ClassNames { get; } = Array.AsReadOnly([
+        "EulerAncestralDiscreteScheduler", "EulerDiscreteScheduler", "LMSDiscreteScheduler", "DPMSolverMultistepScheduler",
+        "DDIMScheduler", "PNDMScheduler", "LCMScheduler",
+    ]);
+
+    /// <summary>Whether <paramref name="name"/> names a scheduler, ignoring case and surrounding spaces.</summary>
+    public static bool IsKnown(string? name) => name is not null && ByName.ContainsKey(name.Trim());
+
+    /// <summary>Creates the scheduler <paramref name="name"/> for <paramref name="steps"/> steps; a null or empty name means the
+    /// config's own <c>_class_name</c>. "DPM++ 2M" and "DPM++ 2M Karras" fix use_karras_sigmas; every other name keeps the
+    /// config's.</summary>
+    /// <exception cref="UnknownSchedulerException">The name (or the config's class, for an empty name) is not supported.</exception>
+    public static IScheduler Create(string? name, SchedulerConfig config, int steps)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        var requested = string.IsNullOrWhiteSpace(name) ? config.ClassName : name;
+        if (string.IsNullOrWhiteSpace(requested) || !ByName.TryGetValue(requested.Trim(), out var create))
+            throw new UnknownSchedulerException(requested, nameof(name));
+        return create(config, steps);
+    }
+}

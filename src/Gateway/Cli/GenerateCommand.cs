@@ -1,0 +1,93 @@
+using System.Diagnostics;
+using Gateway.Diffusion.Engine;
+using Gateway.Diffusion.Imaging;
+using Gateway.Diffusion.Models;
+using Gateway.Diffusion.Pipelines;
+using Gateway.Hosting;
+
+namespace Gateway.Cli;
+
+/// <summary><c>generate</c>: writes one image from the command line, with progress on the terminal.</summary>
+public static class GenerateCommand
+{
+    public const int ExitOk = 0;
+    public const int ExitFailure = 1;
+    public const int ExitUsage = 2;
+
+    public static async Task<int> RunAsync(IReadOnlyList<string> args, GatewayOptions gateway, ILoggerFactory loggerFactory,
+        TextWriter stdout, TextWriter stderr, CancellationToken cancellationToken)
+    {
+        GenerateOptions options;
+        try
+        {
+            options = GenerateOptions.Parse(args);
+        }
+        catch (CliUsageException e)
+        {
+            if (e.Message.Length > 0) stderr.WriteLine($"error: {e.Message}");
+            stderr.WriteLine(GenerateOptions.Usage);
+            return e.Message.Length > 0 ? ExitUsage : ExitOk;
+        }
+
+        try
+        {
+            using var engine = EngineFactory.Create(gateway, loggerFactory);
+            if (!engine.Catalog.TryGet(options.Model, out var entry))
+                return Fail(stderr, ExitUsage, $"unknown model '{options.Model}'. Available models: {string.Join(", ", engine.Catalog.Models.Select(m => m.Id))}.");
+            engine.Load(entry.Id);
+
+            var size = options.Size ?? entry.NativeSize;
+            InitImage? init = null;
+            if (options.ImagePath is { } imagePath)
+            {
+                var image = ImageCodec.Decode(await File.ReadAllBytesAsync(imagePath, cancellationToken), new ImageDecodeLimits());
+                init = new InitImage(image, options.Strength);
+                if (options.Size is null) size = new ImageSize(image.Width / 8 * 8, image.Height / 8 * 8);
+            }
+            var seed = options.Seed ?? Seeds.Random();
+            var request = new GenerationRequest
+            {
+                Model = entry.Id,
+                Prompt = options.Prompt,
+                NegativePrompt = options.NegativePrompt,
+                Width = size.Width,
+                Height = size.Height,
+                Steps = options.Steps,
+                Guidance = options.Guidance,
+                Sampler = options.Sampler,
+                Seed = seed,
+                InitImage = init,
+            };
+
+            var progress = new ProgressDisplay(stderr, interactive: !Console.IsErrorRedirected && ReferenceEquals(stderr, Console.Error));
+            var started = Stopwatch.StartNew();
+            var result = await engine.GenerateAsync(request, progress.Report, cancellationToken);
+            foreach (var warning in result.Warnings) stderr.WriteLine($"warning: {warning}");
+
+            var outPath = options.OutPath ?? $"gateway-{seed}.{options.Format.Extension()}";
+            var bytes = ImageCodec.Encode(result.Images[0].Image, options.Format, options.Quality);
+            await File.WriteAllBytesAsync(outPath, bytes, cancellationToken);
+            stdout.WriteLine($"Wrote {outPath} ({size}, seed {seed}, {result.Steps} steps, guidance {result.Guidance:0.##}, " +
+                             $"sampler {result.Sampler}, {started.Elapsed.TotalSeconds:0.00} s)");
+            return ExitOk;
+        }
+        catch (Exception e) when (e is InvalidGenerationRequestException or InvalidImageException or UnknownModelException)
+        {
+            return Fail(stderr, ExitUsage, e.Message);
+        }
+        catch (Exception e) when (e is ModelLoadException or ModelNotReadyException or IOException or UnauthorizedAccessException)
+        {
+            return Fail(stderr, ExitFailure, e.Message);
+        }
+        catch (OperationCanceledException)
+        {
+            return Fail(stderr, ExitFailure, "cancelled.");
+        }
+    }
+
+    private static int Fail(TextWriter stderr, int code, string message)
+    {
+        stderr.WriteLine($"error: {message}");
+        return code;
+    }
+}

@@ -1,0 +1,22 @@
+namespace Gateway.Hosting;
+
+/// <summary>The <c>Gateway</c> configuration section (appsettings.json, <c>Gateway__…</c> environment variables, command line).</summary>
+public sealed class GatewayOptions
+{
+    public const string Section = "Gateway";
+
+    /// <summary>Folder with models.json; a relative path is looked up from the working directory, then from the application's folder upwards.</summary>
+    public string ModelsDir { get; set; } = "onnx-models";
+
+    /// <summary>Folder for jobs, the ledger and stored images.</summary>
+    public string DataDir { get; set; } = "data";
+
+    /// <summary><c>cpu</c> (default) or <c>cuda</c>.</summary>
+    public string ExecutionProvider { get; set; } = "cpu";
+
+    /// <summary>Threads for one ONNX operator; 0 uses every core.</summary>
+    public int IntraOpThreads { get; set; }
+
+    /// <summary>Accepted Bearer keys, plain or <c>sha256:&lt;hex&gt;</c>.</summary>
+    public List<string> ApiKeys { get; set; } = [];
+}

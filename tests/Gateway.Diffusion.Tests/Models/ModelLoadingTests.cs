@@ -1,0 +1,129 @@
+using Gateway.Diffusion.Engine;
+using Gateway.Diffusion.Models;
+using Gateway.Diffusion.Tests.Support;
+
+namespace Gateway.Diffusion.Tests.Models;
+
+public sealed class ModelLoadingTests
+{
+    [Theory]
+    [InlineData("tiny-sd")]
+    [InlineData("tiny-sd-fp16")]
+    public void Committed_models_load(string id)
+    {
+        using var engine = DiffusionEngine.Create(new EngineOptions { ModelsDirectory = TestModels.Directory });
+        engine.Load(id);
+        Assert.Equal(ModelState.Ready, engine.Models.Single(m => m.Entry.Id == id).State);
+    }
+
+    [Fact]
+    public void Missing_component_file_is_named()
+    {
+        using var temp = new TempDirectory();
+        var folder = temp.CopyModel("tiny-sd");
+        File.Delete(Path.Combine(folder, "unet", "model.onnx"));
+        var error = LoadFails(temp, "tiny-sd");
+        Assert.Contains("tiny-sd/unet/model.onnx: file not found", error.Message);
+    }
+
+    [Fact]
+    public void Wrong_model_in_a_component_folder_names_the_missing_input()
+    {
+        using var temp = new TempDirectory();
+        var folder = temp.CopyModel("tiny-sd");
+        File.Copy(Path.Combine(folder, "vae_decoder", "model.onnx"), Path.Combine(folder, "unet", "model.onnx"), overwrite: true);
+        var error = LoadFails(temp, "tiny-sd");
+        Assert.Contains("tiny-sd/unet/model.onnx: no input 'sample'", error.Message);
+        Assert.Contains("'latent_sample'", error.Message);
+    }
+
+    [Theory]
+    [InlineData("unet-int-sample.onnx", "unet", "tiny-sd/unet/model.onnx: input 'sample' is int64; expected float32 or float16 [batch, channels, height/8, width/8]")]
+    [InlineData("unet-rank3-sample.onnx", "unet", "tiny-sd/unet/model.onnx: input 'sample' has rank 3; expected rank 4")]
+    [InlineData("unet-xl-inputs.onnx", "unet", "tiny-sd/unet/model.onnx: has inputs 'text_embeds', 'time_ids' that the Stable Diffusion 1.x/2.x pipeline does not feed")]
+    [InlineData("text-encoder-float-ids.onnx", "text_encoder", "tiny-sd/text_encoder/model.onnx: input 'input_ids' is float32; expected int32 or int64 [batch, sequence]")]
+    public void Inputs_of_the_wrong_type_rank_or_family_are_named_with_what_was_expected(string fixture, string component, string expected)
+    {
+        using var temp = new TempDirectory();
+        var folder = temp.CopyModel("tiny-sd");
+        File.Copy(Path.Combine(AppContext.BaseDirectory, "Fixtures", "broken-models", fixture),
+            Path.Combine(folder, component, "model.onnx"), overwrite: true);
+        Assert.Contains(expected, LoadFails(temp, "tiny-sd").Message);
+    }
+
+    [Fact]
+    public void Corrupt_onnx_file_is_reported_with_its_path()
+    {
+        using var temp = new TempDirectory();
+        var folder = temp.CopyModel("tiny-sd");
+        File.WriteAllText(Path.Combine(folder, "text_encoder", "model.onnx"), "not a model");
+        var error = LoadFails(temp, "tiny-sd");
+        Assert.Contains("tiny-sd/text_encoder/model.onnx: ONNX Runtime cannot load it", error.Message);
+    }
+
+    [Fact]
+    public void Missing_scheduler_config_and_tokenizer_are_named()
+    {
+        using var temp = new TempDirectory();
+        var folder = temp.CopyModel("tiny-sd");
+        File.Delete(Path.Combine(folder, "scheduler", "scheduler_config.json"));
+        Assert.Contains("tiny-sd/scheduler/scheduler_config.json: file not found", LoadFails(temp, "tiny-sd").Message);
+
+        using var temp2 = new TempDirectory();
+        var folder2 = temp2.CopyModel("tiny-sd");
+        File.Delete(Path.Combine(folder2, "tokenizer", "vocab.json"));
+        Assert.Contains("vocab.json", LoadFails(temp2, "tiny-sd").Message);
+    }
+
+    [Fact]
+    public void A_model_without_vae_encoder_loads_for_text_to_image()
+    {
+        using var temp = new TempDirectory();
+        var folder = temp.CopyModel("tiny-sd");
+        Directory.Delete(Path.Combine(folder, "vae_encoder"), recursive: true);
+        WriteCatalog(temp, "tiny-sd", "sd15");
+        using var engine = DiffusionEngine.Create(new EngineOptions { ModelsDirectory = temp.Path });
+        engine.Load("tiny-sd");
+    }
+
+    [Fact]
+    public void An_xl_family_is_refused_until_its_pipeline_exists()
+    {
+        using var temp = new TempDirectory();
+        temp.CopyModel("tiny-sd");
+        WriteCatalog(temp, "tiny-sd", "sdxl10");
+        using var engine = DiffusionEngine.Create(new EngineOptions { ModelsDirectory = temp.Path });
+        var error = Assert.Throws<ModelLoadException>(() => engine.Load("tiny-sd"));
+        Assert.Contains("sdxl10", error.Message);
+        Assert.Equal(ModelState.Failed, engine.Models.Single().State);
+    }
+
+    [Fact]
+    public void Failed_models_do_not_stop_the_others()
+    {
+        using var temp = new TempDirectory();
+        temp.CopyModel("tiny-sd");
+        File.WriteAllText(Path.Combine(temp.Path, "models.json"), """
+            { "models": [
+              { "id": "tiny-sd", "family": "sd15", "native_size": "512x512", "default_steps": 4, "default_guidance": 7.5 },
+              { "id": "absent", "family": "sd15", "native_size": "512x512", "default_steps": 4, "default_guidance": 7.5 } ] }
+            """);
+        using var engine = DiffusionEngine.Create(new EngineOptions { ModelsDirectory = temp.Path });
+        engine.LoadAll();
+        Assert.True(engine.IsReady);
+        var absent = engine.Models.Single(m => m.Entry.Id == "absent");
+        Assert.Equal(ModelState.Failed, absent.State);
+        Assert.Contains("does not exist", absent.Error);
+    }
+
+    private static ModelLoadException LoadFails(TempDirectory temp, string id)
+    {
+        WriteCatalog(temp, id, "sd15");
+        using var engine = DiffusionEngine.Create(new EngineOptions { ModelsDirectory = temp.Path });
+        return Assert.Throws<ModelLoadException>(() => engine.Load(id));
+    }
+
+    private static void WriteCatalog(TempDirectory temp, string id, string family) =>
+        File.WriteAllText(Path.Combine(temp.Path, "models.json"),
+            $$"""{ "models": [ { "id": "{{id}}", "family": "{{family}}", "native_size": "512x512", "default_steps": 4, "default_guidance": 7.5 } ] }""");
+}

@@ -1,0 +1,174 @@
+using Gateway.Diffusion.Schedulers;
+
+namespace Gateway.Diffusion.Tests.Schedulers;
+
+public sealed class SchedulerConfigTests
+{
+    // stable-diffusion-v1-5 (main branch) scheduler/scheduler_config.json.
+    private const string StableDiffusion15 = """
+        {
+          "_class_name": "PNDMScheduler",
+          "_diffusers_version": "0.6.0",
+          "beta_end": 0.012,
+          "beta_schedule": "scaled_linear",
+          "beta_start": 0.00085,
+          "num_train_timesteps": 1000,
+          "set_alpha_to_one": false,
+          "skip_prk_steps": true,
+          "steps_offset": 1,
+          "trained_betas": null,
+          "clip_sample": false
+        }
+        """;
+
+    // sdxl-turbo scheduler/scheduler_config.json.
+    private const string SdxlTurbo = """
+        {
+          "_class_name": "EulerAncestralDiscreteScheduler",
+          "_diffusers_version": "0.24.0.dev0",
+          "beta_end": 0.012,
+          "beta_schedule": "scaled_linear",
+          "beta_start": 0.00085,
+          "clip_sample": false,
+          "interpolation_type": "linear",
+          "num_train_timesteps": 1000,
+          "prediction_type": "epsilon",
+          "sample_max_value": 1.0,
+          "set_alpha_to_one": false,
+          "skip_prk_steps": true,
+          "steps_offset": 1,
+          "timestep_spacing": "trailing",
+          "trained_betas": null
+        }
+        """;
+
+    [Fact]
+    public void ParsesStableDiffusion15AndFillsPndmDefaults()
+    {
+        var config = SchedulerConfig.Parse(StableDiffusion15);
+
+        Assert.Equal("PNDMScheduler", config.ClassName);
+        Assert.Equal(1000, config.NumTrainTimesteps);
+        Assert.Equal(0.00085, config.BetaStart);
+        Assert.Equal(0.012, config.BetaEnd);
+        Assert.Equal(BetaSchedule.ScaledLinear, config.BetaSchedule);
+        Assert.Null(config.TrainedBetas);
+        Assert.Equal(1, config.StepsOffset);
+        Assert.True(config.SkipPrkSteps);
+        Assert.False(config.SetAlphaToOne);
+        Assert.False(config.ClipSample);
+        // Not in the file: PNDMScheduler's own defaults, which from_config carries to other schedulers.
+        Assert.Equal(TimestepSpacing.Leading, config.TimestepSpacing);
+        Assert.Equal(PredictionType.Epsilon, config.PredictionType);
+        Assert.False(config.UseKarrasSigmas);
+    }
+
+    [Fact]
+    public void ParsesSdxlTurbo()
+    {
+        var config = SchedulerConfig.Parse(SdxlTurbo);
+
+        Assert.Equal("EulerAncestralDiscreteScheduler", config.ClassName);
+        Assert.Equal(TimestepSpacing.Trailing, config.TimestepSpacing);
+        Assert.Equal(InterpolationType.Linear, config.InterpolationType);
+        Assert.Equal(PredictionType.Epsilon, config.PredictionType);
+    }
+
+    [Fact]
+    public void EmptyConfigTakesDiffusersDefaults()
+    {
+        var config = SchedulerConfig.Parse("{}");
+
+        Assert.Equal("", config.ClassName);
+        Assert.Equal(1000, config.NumTrainTimesteps);
+        Assert.Equal(0.0001, config.BetaStart);
+        Assert.Equal(0.02, config.BetaEnd);
+        Assert.Equal(BetaSchedule.Linear, config.BetaSchedule);
+        Assert.Equal(PredictionType.Epsilon, config.PredictionType);
+        Assert.Equal(0, config.StepsOffset);
+        Assert.Equal(1.0, config.ClipSampleRange);
+        Assert.Equal(50, config.OriginalInferenceSteps);
+        Assert.Equal(10.0, config.TimestepScaling);
+        Assert.False(config.RescaleBetasZeroSnr);
+        // Class-dependent keys stay open for the scheduler that is built.
+        Assert.Null(config.TimestepSpacing);
+        Assert.Null(config.SetAlphaToOne);
+        Assert.Null(config.ClipSample);
+    }
+
+    [Theory]
+    [InlineData("DDIMScheduler", TimestepSpacing.Leading, true, true)]
+    [InlineData("PNDMScheduler", TimestepSpacing.Leading, false, null)]
+    [InlineData("LCMScheduler", TimestepSpacing.Leading, true, false)]
+    [InlineData("EulerDiscreteScheduler", TimestepSpacing.Linspace, null, null)]
+    [InlineData("DPMSolverMultistepScheduler", TimestepSpacing.Linspace, null, null)]
+    public void MissingKeysTakeTheClassDefaults(string className, TimestepSpacing spacing, bool? setAlphaToOne, bool? clipSample)
+    {
+        var config = SchedulerConfig.Parse($$"""{"_class_name": "{{className}}"}""");
+
+        Assert.Equal(spacing, config.TimestepSpacing);
+        Assert.Equal(setAlphaToOne, config.SetAlphaToOne);
+        Assert.Equal(clipSample, config.ClipSample);
+    }
+
+    [Fact]
+    public void LcmDefaultsToTheStableDiffusionBetas()
+    {
+        var config = SchedulerConfig.Parse("""{"_class_name": "LCMScheduler"}""");
+
+        Assert.Equal(0.00085, config.BetaStart);
+        Assert.Equal(0.012, config.BetaEnd);
+        Assert.Equal(BetaSchedule.ScaledLinear, config.BetaSchedule);
+    }
+
+    [Theory]
+    [InlineData("beta_schedule", "cosine", "linear, scaled_linear, squaredcos_cap_v2")]
+    [InlineData("prediction_type", "flow", "epsilon, v_prediction, sample")]
+    [InlineData("timestep_spacing", "uniform", "leading, trailing, linspace")]
+    [InlineData("interpolation_type", "cubic", "linear, log_linear")]
+    public void UnknownValueNamesTheKeyAndTheAllowedValues(string key, string value, string allowed)
+    {
+        var error = Assert.Throws<FormatException>(() => SchedulerConfig.Parse($$"""{"{{key}}": "{{value}}"}"""));
+
+        Assert.Contains($"'{key}'", error.Message);
+        Assert.Contains($"'{value}'", error.Message);
+        Assert.Contains(allowed, error.Message);
+    }
+
+    [Theory]
+    [InlineData("""{"steps_offset": "1"}""", "steps_offset")]
+    [InlineData("""{"set_alpha_to_one": 0}""", "set_alpha_to_one")]
+    [InlineData("""{"beta_start": "0.1"}""", "beta_start")]
+    [InlineData("""{"trained_betas": [0.1, "x"]}""", "trained_betas")]
+    [InlineData("""{"num_train_timesteps": 0}""", "num_train_timesteps")]
+    public void WrongTypeOrRangeNamesTheKey(string json, string key)
+    {
+        var error = Assert.Throws<FormatException>(() => SchedulerConfig.Parse(json));
+
+        Assert.Contains($"'{key}'", error.Message);
+    }
+
+    [Fact]
+    public void ReadsTrainedBetas()
+    {
+        var config = SchedulerConfig.Parse("""{"num_train_timesteps": 3, "trained_betas": [0.1, 0.2, 0.3]}""");
+
+        Assert.Equal([0.1, 0.2, 0.3], config.TrainedBetas!);
+        Assert.Equal([0.1f, 0.2f, 0.3f], NoiseSchedule.Betas(config, rescaleZeroSnr: false));
+    }
+
+    [Fact]
+    public void LoadReadsAFile()
+    {
+        var path = Path.GetTempFileName();
+        try
+        {
+            File.WriteAllText(path, SdxlTurbo);
+            Assert.Equal(SchedulerConfig.Parse(SdxlTurbo), SchedulerConfig.Load(path));
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+}

@@ -1,0 +1,90 @@
+using Gateway.Diffusion.Schedulers;
+using static Gateway.Diffusion.Tests.Schedulers.SchedulerTestSupport;
+
+namespace Gateway.Diffusion.Tests.Schedulers;
+
+public sealed class SchedulerFactoryTests
+{
+    [Fact]
+    public void NamesAreTheA1111List()
+    {
+        Assert.Equal(["Euler a", "Euler", "LMS", "DPM++ 2M", "DPM++ 2M Karras", "DDIM", "PNDM", "LCM"], SchedulerFactory.Names);
+    }
+
+    [Theory]
+    [InlineData("Euler a", typeof(EulerAncestralScheduler))]
+    [InlineData("euler A", typeof(EulerAncestralScheduler))]
+    [InlineData("EulerAncestralDiscreteScheduler", typeof(EulerAncestralScheduler))]
+    [InlineData("Euler", typeof(EulerDiscreteScheduler))]
+    [InlineData("eulerdiscretescheduler", typeof(EulerDiscreteScheduler))]
+    [InlineData("LMS", typeof(LmsDiscreteScheduler))]
+    [InlineData("LMSDiscreteScheduler", typeof(LmsDiscreteScheduler))]
+    [InlineData("DPM++ 2M", typeof(DpmSolverMultistepScheduler))]
+    [InlineData("dpm++ 2m karras", typeof(DpmSolverMultistepScheduler))]
+    [InlineData("DPMSolverMultistepScheduler", typeof(DpmSolverMultistepScheduler))]
+    [InlineData("DDIM", typeof(DdimScheduler))]
+    [InlineData("DDIMScheduler", typeof(DdimScheduler))]
+    [InlineData(" PNDM ", typeof(PndmScheduler))]
+    [InlineData("PNDMScheduler", typeof(PndmScheduler))]
+    [InlineData("lcm", typeof(LcmScheduler))]
+    [InlineData("LCMScheduler", typeof(LcmScheduler))]
+    public void CreatesByA1111OrClassName(string name, Type expected)
+    {
+        Assert.True(SchedulerFactory.IsKnown(name));
+        Assert.IsType(expected, SchedulerFactory.Create(name, StableDiffusion, 10));
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("")]
+    [InlineData("  ")]
+    public void EmptyNameMeansTheConfigsOwnClass(string? name)
+    {
+        var config = StableDiffusion with { ClassName = "PNDMScheduler" };
+
+        Assert.IsType<PndmScheduler>(SchedulerFactory.Create(name, config, 10));
+        Assert.Throws<UnknownSchedulerException>(() => SchedulerFactory.Create(name, StableDiffusion, 10));
+    }
+
+    [Fact]
+    public void UnknownNameListsTheValidNames()
+    {
+        var error = Assert.Throws<UnknownSchedulerException>(() => SchedulerFactory.Create("Heun", StableDiffusion, 10));
+
+        Assert.IsAssignableFrom<ArgumentException>(error);
+        Assert.Equal("Heun", error.SchedulerName);
+        Assert.Contains("'Heun'", error.Message);
+        foreach (var name in SchedulerFactory.Names.Concat(SchedulerFactory.ClassNames))
+            Assert.Contains(name, error.Message);
+        Assert.False(SchedulerFactory.IsKnown("Heun"));
+        Assert.False(SchedulerFactory.IsKnown(null));
+    }
+
+    [Fact]
+    public void KarrasNameOverridesTheConfig()
+    {
+        var config = StableDiffusion with { TimestepSpacing = TimestepSpacing.Linspace };
+        var plain = (DpmSolverMultistepScheduler)SchedulerFactory.Create("DPM++ 2M", config with { UseKarrasSigmas = true }, 10);
+        var karras = (DpmSolverMultistepScheduler)SchedulerFactory.Create("DPM++ 2M Karras", config, 10);
+        var byClass = (DpmSolverMultistepScheduler)SchedulerFactory.Create("DPMSolverMultistepScheduler", config with { UseKarrasSigmas = true }, 10);
+
+        Assert.Equal(new DpmSolverMultistepScheduler(config, 10, useKarrasSigmas: false).Sigmas, plain.Sigmas);
+        Assert.Equal(new DpmSolverMultistepScheduler(config, 10, useKarrasSigmas: true).Sigmas, karras.Sigmas);
+        Assert.Equal(karras.Sigmas, byClass.Sigmas);
+    }
+
+    [Fact]
+    public void OtherSchedulerKeepsTheModelsSpacingAndOffset()
+    {
+        // SD 1.5's PNDM config with "Euler a": from_config keeps leading spacing and steps_offset 1.
+        var config = SchedulerConfig.Parse("""
+            {"_class_name": "PNDMScheduler", "beta_start": 0.00085, "beta_end": 0.012, "beta_schedule": "scaled_linear",
+             "num_train_timesteps": 1000, "set_alpha_to_one": false, "skip_prk_steps": true, "steps_offset": 1}
+            """);
+
+        var scheduler = (EulerAncestralScheduler)SchedulerFactory.Create("Euler a", config, 10);
+
+        Assert.Equal([901f, 801, 701, 601, 501, 401, 301, 201, 101, 1], scheduler.Timesteps);
+        AssertGolden([8.4500665f], [scheduler.InitNoiseSigma]);
+    }
+}
