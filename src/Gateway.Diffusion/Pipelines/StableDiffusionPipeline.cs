@@ -115,7 +115,7 @@ internal static class StableDiffusionPipeline
             Images = images,
             Steps = steps,
             Guidance = guidance,
-            Sampler = string.IsNullOrWhiteSpace(sampler) ? model.SchedulerConfig.ClassName : sampler,
+            Sampler = SchedulerFactory.DisplayName(string.IsNullOrWhiteSpace(sampler) ? model.SchedulerConfig.ClassName : sampler),
             Warnings = warnings,
             Timings = new GenerationTimings(textTime, denoiseTime, decodeTime, onnx.Elapsed, total.Elapsed),
         };

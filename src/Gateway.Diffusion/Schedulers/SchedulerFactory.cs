@@ -36,6 +36,27 @@ public static class SchedulerFactory
         "DDIMScheduler", "PNDMScheduler", "LCMScheduler",
     ]);
 
+    /// <summary>The A1111-style name for any accepted name ("PNDMScheduler" → "PNDM"); a class name that two A1111 names
+    /// share (DPMSolverMultistepScheduler) gives the one without Karras sigmas.</summary>
+    public static string DisplayName(string name)
+    {
+        var trimmed = name.Trim();
+        return DisplayNamesByClass.TryGetValue(trimmed, out var display)
+            ? display
+            : Names.FirstOrDefault(n => n.Equals(trimmed, StringComparison.OrdinalIgnoreCase)) ?? trimmed;
+    }
+
+    private static readonly Dictionary<string, string> DisplayNamesByClass = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["EulerAncestralDiscreteScheduler"] = "Euler a",
+        ["EulerDiscreteScheduler"] = "Euler",
+        ["LMSDiscreteScheduler"] = "LMS",
+        ["DPMSolverMultistepScheduler"] = "DPM++ 2M",
+        ["DDIMScheduler"] = "DDIM",
+        ["PNDMScheduler"] = "PNDM",
+        ["LCMScheduler"] = "LCM",
+    };
+
     /// <summary>Whether <paramref name="name"/> names a scheduler, ignoring case and surrounding spaces.</summary>
     public static bool IsKnown(string? name) => name is not null && ByName.ContainsKey(name.Trim());
 

@@ -100,7 +100,7 @@ public sealed class PipelineTests(EngineFixture fixture)
         var result = await _engine.GenerateAsync(Request() with { Steps = null });
         Assert.Equal(20, result.Steps);
         Assert.Equal(7.5, result.Guidance);
-        Assert.Equal("PNDMScheduler", result.Sampler);
+        Assert.Equal("PNDM", result.Sampler);
     }
 
     [Fact]

@@ -87,4 +87,13 @@ public sealed class SchedulerFactoryTests
         Assert.Equal([901f, 801, 701, 601, 501, 401, 301, 201, 101, 1], scheduler.Timesteps);
         AssertGolden([8.4500665f], [scheduler.InitNoiseSigma]);
     }
+
+    [Theory]
+    [InlineData("PNDMScheduler", "PNDM")]
+    [InlineData("eulerancestraldiscretescheduler", "Euler a")]
+    [InlineData("DPMSolverMultistepScheduler", "DPM++ 2M")]
+    [InlineData("dpm++ 2m karras", "DPM++ 2M Karras")]
+    [InlineData(" Euler ", "Euler")]
+    public void DisplayNameIsTheA1111Name(string name, string expected) =>
+        Assert.Equal(expected, SchedulerFactory.DisplayName(name));
 }
