@@ -12,3 +12,25 @@ public sealed class ModelNotReadyException(string modelId, string message) : Exc
 {
     public string ModelId { get; } = modelId;
 }
+
+/// <summary>The queue is at its bound; try again after <see cref="RetryAfter"/>.</summary>
+public sealed class QueueFullException(int capacity, TimeSpan retryAfter)
+    : Exception($"The queue is full ({capacity} waiting generations); try again in {Math.Ceiling(retryAfter.TotalSeconds)} s.")
+{
+    public TimeSpan RetryAfter { get; } = retryAfter;
+}
+
+/// <summary>The queue's estimate says the request cannot finish before its deadline; refused before any work.</summary>
+public sealed class DeadlineUnreachableException(TimeSpan estimate, TimeSpan available, TimeSpan retryAfter)
+    : Exception($"The generation would take about {estimate.TotalSeconds:0.#} s with the current queue, " +
+                $"but its deadline is in {Math.Max(0, available.TotalSeconds):0.#} s.")
+{
+    public TimeSpan RetryAfter { get; } = retryAfter;
+}
+
+/// <summary>The deadline passed before the images were done; the run was stopped.</summary>
+public sealed class DeadlineExceededException(DateTimeOffset deadline)
+    : Exception($"The deadline ({deadline:O}) passed before the generation finished; it was cancelled.")
+{
+    public DateTimeOffset Deadline { get; } = deadline;
+}

@@ -8,4 +8,7 @@ public sealed record EngineOptions
     public string ModelsDirectory { get; init; } = "onnx-models";
 
     public OnnxOptions Onnx { get; init; } = new();
+
+    /// <summary>Generations that may wait (not counting the one running); more are refused with <see cref="QueueFullException"/>.</summary>
+    public int MaxQueueLength { get; init; } = 64;
 }

@@ -21,10 +21,7 @@ internal static class StableDiffusionPipeline
     {
         var total = Stopwatch.StartNew();
         var entry = model.Entry;
-        var steps = request.Steps ?? entry.DefaultSteps;
-        var guidance = request.Guidance ?? entry.DefaultGuidance;
-        var sampler = string.IsNullOrWhiteSpace(request.Sampler) ? entry.DefaultSampler : request.Sampler;
-        Validate(model, request, steps, guidance, sampler);
+        var (steps, guidance, sampler) = Validate(model, request);
 
         using var runOptions = new RunOptions();
         using var terminate = cancellationToken.Register(() => runOptions.Terminate = true);
@@ -203,9 +200,13 @@ internal static class StableDiffusionPipeline
         }
     }
 
-    private static void Validate(StableDiffusionModel model, GenerationRequest request, int steps, double guidance, string sampler)
+    /// <summary>Checks a request against the model before it is queued, and resolves the model's defaults.</summary>
+    public static (int Steps, double Guidance, string Sampler) Validate(StableDiffusionModel model, GenerationRequest request)
     {
         var entry = model.Entry;
+        var steps = request.Steps ?? entry.DefaultSteps;
+        var guidance = request.Guidance ?? entry.DefaultGuidance;
+        var sampler = string.IsNullOrWhiteSpace(request.Sampler) ? entry.DefaultSampler : request.Sampler;
         if (string.IsNullOrWhiteSpace(request.Prompt))
             throw new InvalidGenerationRequestException("prompt", "The prompt must not be empty.");
         foreach (var (name, value) in new[] { ("width", request.Width), ("height", request.Height) })
@@ -230,6 +231,8 @@ internal static class StableDiffusionPipeline
             if (!double.IsFinite(init.Strength) || init.Strength is < 0 or > 1)
                 throw new InvalidGenerationRequestException("strength", $"Strength must be 0..1; got {init.Strength}.");
         }
+        CreateScheduler(sampler, model, steps);
+        return (steps, guidance, sampler);
     }
 
     /// <summary>Sums the time spent inside ONNX Runtime and turns a terminated run into a cancellation.</summary>

@@ -61,7 +61,7 @@ public static class GenerateCommand
 
             var progress = new ProgressDisplay(stderr, interactive: !Console.IsErrorRedirected && ReferenceEquals(stderr, Console.Error));
             var started = Stopwatch.StartNew();
-            var result = await engine.GenerateAsync(request, progress.Report, cancellationToken);
+            var result = await engine.GenerateAsync(request, new GenerationOptions { Progress = progress.Report }, cancellationToken);
             foreach (var warning in result.Warnings) stderr.WriteLine($"warning: {warning}");
 
             var outPath = options.OutPath ?? $"gateway-{seed}.{options.Format.Extension()}";

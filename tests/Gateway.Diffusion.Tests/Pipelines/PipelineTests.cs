@@ -136,7 +136,7 @@ public sealed class PipelineTests(EngineFixture fixture)
     public async Task Progress_is_reported_for_every_step()
     {
         var reports = new List<GenerationProgress>();
-        await _engine.GenerateAsync(Request(steps: 5), reports.Add);
+        await _engine.GenerateAsync(Request(steps: 5), new GenerationOptions { Progress = reports.Add });
         Assert.Equal(Enumerable.Range(1, 5), reports.Select(r => r.Step));
         Assert.All(reports, r => Assert.Equal(5, r.Steps));
     }
@@ -146,10 +146,13 @@ public sealed class PipelineTests(EngineFixture fixture)
     {
         using var cancel = new CancellationTokenSource();
         var steps = 0;
-        var run = _engine.GenerateAsync(Request(steps: 50), p =>
+        var run = _engine.GenerateAsync(Request(steps: 50), new GenerationOptions
         {
-            steps = p.Step;
-            if (p.Step == 3) cancel.Cancel();
+            Progress = p =>
+            {
+                steps = p.Step;
+                if (p.Step == 3) cancel.Cancel();
+            },
         }, cancel.Token);
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run);
         Assert.InRange(steps, 3, 4);

@@ -1,0 +1,53 @@
+using Gateway.Diffusion.Pipelines;
+
+namespace Gateway.Diffusion.Engine;
+
+/// <summary>One queued generation with its completion, its cancellation (client or deadline) and its cost estimate.</summary>
+internal sealed class WorkItem : IDisposable
+{
+    private CancellationTokenRegistration _registration;
+
+    public WorkItem(GenerationRequest request, GenerationOptions options, CancellationToken clientToken)
+    {
+        Request = request;
+        Options = options;
+        ClientToken = clientToken;
+        Cancellation = CancellationTokenSource.CreateLinkedTokenSource(clientToken);
+    }
+
+    public GenerationRequest Request { get; }
+    public GenerationOptions Options { get; }
+    public CancellationToken ClientToken { get; }
+
+    /// <summary>Cancelled when the client gives up or the deadline passes.</summary>
+    public CancellationTokenSource Cancellation { get; }
+
+    public TaskCompletionSource<GenerationResult> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Starts the deadline timer and calls <paramref name="onCancelled"/> when the item is cancelled either way.</summary>
+    public void Arm(Action<WorkItem> onCancelled)
+    {
+        _registration = Cancellation.Token.Register(static state =>
+        {
+            var (item, callback) = ((WorkItem, Action<WorkItem>))state!;
+            callback(item);
+        }, (this, onCancelled));
+        if (Options.Deadline is { } deadline)
+            Cancellation.CancelAfter(Clamp(deadline - DateTimeOffset.UtcNow));
+    }
+
+    /// <summary>Completes the task for a cancellation: the client's own, or the deadline's.</summary>
+    public void CompleteCancelled()
+    {
+        if (ClientToken.IsCancellationRequested) Completion.TrySetCanceled(ClientToken);
+        else Completion.TrySetException(new DeadlineExceededException(Options.Deadline ?? DateTimeOffset.UtcNow));
+    }
+
+    private static TimeSpan Clamp(TimeSpan delay) => delay < TimeSpan.Zero ? TimeSpan.Zero : delay;
+
+    public void Dispose()
+    {
+        _registration.Dispose();
+        Cancellation.Dispose();
+    }
+}
