@@ -11,5 +11,6 @@ public static class EngineFactory
         {
             ModelsDirectory = ModelsDirectory.Resolve(options.ModelsDir),
             Onnx = new OnnxOptions { ExecutionProvider = options.ExecutionProvider, IntraOpThreads = options.IntraOpThreads },
+            MaxQueueLength = options.MaxQueueLength,
         }, loggerFactory);
 }

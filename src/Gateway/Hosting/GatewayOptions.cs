@@ -19,4 +19,10 @@ public sealed class GatewayOptions
 
     /// <summary>Accepted Bearer keys, plain or <c>sha256:&lt;hex&gt;</c>.</summary>
     public List<string> ApiKeys { get; set; } = [];
+
+    /// <summary>Generations that may wait; more are answered 429.</summary>
+    public int MaxQueueLength { get; set; } = 64;
+
+    /// <summary>The largest request body the server reads (image-to-image bodies carry base64 images).</summary>
+    public long MaxRequestBytes { get; set; } = 32L * 1024 * 1024;
 }

@@ -1,8 +1,11 @@
+using Gateway.Auth;
 using Gateway.Diffusion.Engine;
+using Gateway.Errors;
+using Gateway.Storage;
 
 namespace Gateway.Hosting;
 
-/// <summary>Builds the HTTP server: configuration, the engine, model loading and the endpoints.</summary>
+/// <summary>Builds the HTTP server: configuration, the engine, model loading, shared services and the endpoints.</summary>
 public static class GatewayServer
 {
     public static WebApplication Build(string[] args)
@@ -11,17 +14,25 @@ public static class GatewayServer
         var options = builder.Configuration.GetSection(GatewayOptions.Section).Get<GatewayOptions>() ?? new GatewayOptions();
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(services => EngineFactory.Create(options, services.GetRequiredService<ILoggerFactory>()));
+        builder.Services.AddSingleton(new ApiKeyRegistry(options.ApiKeys));
+        builder.Services.AddSingleton<IImageStore>(new FileImageStore(options.DataDir));
         builder.Services.AddHostedService<ModelLoaderService>();
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = options.MaxRequestBytes);
 
         var app = builder.Build();
-        app.MapGet("/healthz", () => Results.Ok(new { status = "ok" }));
+        if (!app.Services.GetRequiredService<ApiKeyRegistry>().Enabled)
+            app.Logger.LogWarning("No API keys are configured (Gateway:ApiKeys): every request is accepted without a key.");
+        app.UseMiddleware<ErrorHandlingMiddleware>();
+
+        app.MapGet("/healthz", () => Results.Ok(new { status = "ok" })).ExcludeFromDescription();
         app.MapGet("/readyz", (DiffusionEngine engine) =>
         {
             var models = engine.Models.Select(m => new { id = m.Entry.Id, state = m.State.ToString().ToLowerInvariant(), error = m.Error });
             return engine.IsReady
                 ? Results.Ok(new { status = "ready", models })
                 : Results.Json(new { status = "not_ready", models }, statusCode: StatusCodes.Status503ServiceUnavailable);
-        });
+        }).ExcludeFromDescription();
+        app.MapImageEndpoints();
         return app;
     }
 }
