@@ -18,6 +18,8 @@ public sealed class DiffusionEngine : IDisposable
     private readonly OnnxSessionFactory _sessions;
     private readonly ILogger _logger;
     private readonly int _maxQueueLength;
+    private readonly int _maxBatchImages;
+    private readonly TimeSpan _batchWindow;
     private readonly ConcurrentDictionary<string, ModelStatus> _status = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, StableDiffusionModel> _loaded = new(StringComparer.Ordinal);
     private readonly Lock _lock = new();
@@ -25,15 +27,17 @@ public sealed class DiffusionEngine : IDisposable
     private readonly SemaphoreSlim _signal = new(0);
     private readonly CostEstimator _costs = new();
     private readonly Thread _worker;
-    private WorkItem? _running;
+    private List<WorkItem> _running = [];
     private long _runningSince;
     private bool _stopping;
 
-    private DiffusionEngine(ModelCatalog catalog, OnnxSessionFactory sessions, int maxQueueLength, ILogger logger)
+    private DiffusionEngine(ModelCatalog catalog, OnnxSessionFactory sessions, EngineOptions options, ILogger logger)
     {
         Catalog = catalog;
         _sessions = sessions;
-        _maxQueueLength = maxQueueLength;
+        _maxQueueLength = Math.Max(0, options.MaxQueueLength);
+        _maxBatchImages = Math.Max(1, options.MaxBatchImages);
+        _batchWindow = options.BatchWindow;
         _logger = logger;
         foreach (var entry in catalog.Models) _status[entry.Id] = new ModelStatus(entry, ModelState.NotLoaded);
         _worker = new Thread(WorkLoop) { IsBackground = true, Name = "diffusion-worker" };
@@ -60,7 +64,7 @@ public sealed class DiffusionEngine : IDisposable
         var factory = loggerFactory ?? NullLoggerFactory.Instance;
         var catalog = ModelCatalog.Load(options.ModelsDirectory);
         var sessions = new OnnxSessionFactory(options.Onnx, factory.CreateLogger<OnnxSessionFactory>());
-        return new DiffusionEngine(catalog, sessions, Math.Max(0, options.MaxQueueLength), factory.CreateLogger<DiffusionEngine>());
+        return new DiffusionEngine(catalog, sessions, options, factory.CreateLogger<DiffusionEngine>());
     }
 
     /// <summary>Loads every catalog model; a model that fails is logged and marked failed, the others still serve.</summary>
@@ -118,9 +122,10 @@ public sealed class DiffusionEngine : IDisposable
             return Task.FromException<GenerationResult>(new ModelNotReadyException(request.Model, status.State == ModelState.Failed
                 ? $"The model '{request.Model}' failed to load: {status.Error}"
                 : $"The model '{request.Model}' is not loaded yet."));
+        ResolvedGeneration resolved;
         try
         {
-            StableDiffusionPipeline.Validate(_loaded[request.Model], request);
+            resolved = RequestValidator.Validate(_loaded[request.Model], request);
         }
         catch (InvalidGenerationRequestException e)
         {
@@ -129,7 +134,7 @@ public sealed class DiffusionEngine : IDisposable
         if (cancellationToken.IsCancellationRequested)
             return Task.FromCanceled<GenerationResult>(cancellationToken);
 
-        var item = new WorkItem(request, options, cancellationToken);
+        var item = new WorkItem(request, resolved, options, cancellationToken);
         lock (_lock)
         {
             if (_stopping)
@@ -186,10 +191,15 @@ public sealed class DiffusionEngine : IDisposable
     private TimeSpan? WaitAhead(int priority)
     {
         var total = TimeSpan.Zero;
-        if (_running is { } running)
+        if (_running.Count > 0)
         {
-            if (Estimate(running) is not { } estimate) return null;
-            var remaining = estimate - Stopwatch.GetElapsedTime(_runningSince);
+            var running = TimeSpan.Zero;
+            foreach (var item in _running)
+            {
+                if (Estimate(item) is not { } estimate) return null;
+                running += estimate;
+            }
+            var remaining = running - Stopwatch.GetElapsedTime(_runningSince);
             if (remaining > TimeSpan.Zero) total += remaining;
         }
         foreach (var waiting in _queue.InDispatchOrder())
@@ -219,54 +229,94 @@ public sealed class DiffusionEngine : IDisposable
         while (true)
         {
             _signal.Wait();
-            WorkItem? item;
+            WorkItem? first;
             lock (_lock)
             {
-                if (!_queue.TryDequeue(out item))
+                if (!_queue.TryDequeue(out first))
                 {
                     if (_stopping) return;
                     continue;
                 }
-                _running = item;
+            }
+            if (_batchWindow > TimeSpan.Zero && first.Request.ImageCount < _maxBatchImages) Thread.Sleep(_batchWindow);
+            List<WorkItem> batch;
+            lock (_lock)
+            {
+                batch = GatherBatch(first);
+                _running = batch;
                 _runningSince = Stopwatch.GetTimestamp();
             }
             try
             {
-                Execute(item);
+                Execute(batch);
             }
             finally
             {
-                lock (_lock) _running = null;
-                item.Dispose();
+                lock (_lock) _running = [];
+                foreach (var item in batch) item.Dispose();
             }
         }
     }
 
-    private void Execute(WorkItem item)
+    /// <summary>The first item and the waiting ones that can share its run: same batch key and priority, in dispatch
+    /// order, up to the image limit. Joining never moves a request ahead of a higher-priority one.</summary>
+    private List<WorkItem> GatherBatch(WorkItem first)
     {
-        var token = item.Cancellation.Token;
-        if (token.IsCancellationRequested)
+        var batch = new List<WorkItem> { first };
+        var images = first.Request.ImageCount;
+        if (_maxBatchImages <= 1 || images >= _maxBatchImages) return batch;
+        foreach (var candidate in _queue.InDispatchOrder())
         {
-            item.CompleteCancelled();
-            return;
+            if (candidate.Options.Priority != first.Options.Priority || candidate.Resolved.Key != first.Resolved.Key ||
+                images + candidate.Request.ImageCount > _maxBatchImages)
+                continue;
+            _queue.Remove(candidate, candidate.Options.Priority, candidate.Options.Client);
+            // Each taken item was counted by one release of the signal; take that count back.
+            _signal.Wait(0);
+            batch.Add(candidate);
+            images += candidate.Request.ImageCount;
+            if (images >= _maxBatchImages) break;
         }
+        return batch;
+    }
+
+    private void Execute(List<WorkItem> batch)
+    {
+        var members = new List<(WorkItem Item, BatchMember Member)>();
+        foreach (var item in batch)
+        {
+            if (item.Cancellation.Token.IsCancellationRequested)
+            {
+                item.CompleteCancelled();
+                continue;
+            }
+            item.Options.Started?.Invoke();
+            members.Add((item, new BatchMember(item.Request, item.Resolved, item.Options.Progress, item.Cancellation.Token)));
+        }
+        if (members.Count == 0) return;
+
+        var model = _loaded[members[0].Item.Request.Model];
         try
         {
-            item.Options.Started?.Invoke();
-            var model = _loaded[item.Request.Model];
-            var result = StableDiffusionPipeline.Run(model, item.Request, item.Options.Progress, token);
-            _costs.Observe(item.Request.Model, CostEstimator.Units(item.Request, model.Entry.DefaultSteps), result.Timings.Total);
-            item.Completion.TrySetResult(result);
+            var results = StableDiffusionPipeline.Run(model, members.Select(m => m.Member).ToList());
+            var units = members.Sum(m => CostEstimator.Units(m.Item.Request, model.Entry.DefaultSteps));
+            if (results.Length > 0 && results.FirstOrDefault(r => r is not null) is { } any)
+                _costs.Observe(model.Entry.Id, units, any.Timings.Total);
+            for (var i = 0; i < members.Count; i++)
+            {
+                if (results[i] is { } result) members[i].Item.Completion.TrySetResult(result);
+                else members[i].Item.CompleteCancelled();
+            }
         }
-        catch (OperationCanceledException) when (token.IsCancellationRequested)
+        catch (OperationCanceledException) when (members.All(m => m.Member.Token.IsCancellationRequested))
         {
-            item.CompleteCancelled();
+            foreach (var (item, _) in members) item.CompleteCancelled();
         }
         catch (Exception e)
         {
             if (e is not InvalidGenerationRequestException)
-                _logger.LogError(e, "Generation on model {Model} failed", item.Request.Model);
-            item.Completion.TrySetException(e);
+                _logger.LogError(e, "Generation on model {Model} failed", model.Entry.Id);
+            foreach (var (item, _) in members) item.Completion.TrySetException(e);
         }
     }
 

@@ -11,4 +11,12 @@ public sealed record EngineOptions
 
     /// <summary>Generations that may wait (not counting the one running); more are refused with <see cref="QueueFullException"/>.</summary>
     public int MaxQueueLength { get; init; } = 64;
+
+    /// <summary>Most images denoised together in one run; compatible waiting requests (same model, size, steps,
+    /// sampler) join the run up to this. 1 turns batching off.</summary>
+    public int MaxBatchImages { get; init; } = 8;
+
+    /// <summary>How long the worker waits for compatible requests to arrive before starting a run that has room.
+    /// Zero batches only what is already waiting, which never delays a lone request.</summary>
+    public TimeSpan BatchWindow { get; init; } = TimeSpan.Zero;
 }

@@ -7,15 +7,17 @@ internal sealed class WorkItem : IDisposable
 {
     private CancellationTokenRegistration _registration;
 
-    public WorkItem(GenerationRequest request, GenerationOptions options, CancellationToken clientToken)
+    public WorkItem(GenerationRequest request, ResolvedGeneration resolved, GenerationOptions options, CancellationToken clientToken)
     {
         Request = request;
+        Resolved = resolved;
         Options = options;
         ClientToken = clientToken;
         Cancellation = CancellationTokenSource.CreateLinkedTokenSource(clientToken);
     }
 
     public GenerationRequest Request { get; }
+    public ResolvedGeneration Resolved { get; }
     public GenerationOptions Options { get; }
     public CancellationToken ClientToken { get; }
 

@@ -32,6 +32,8 @@ internal sealed class StableDiffusionModel : IDisposable
     /// <summary>Null when the export has no <c>vae_encoder/</c>: such a model cannot do image-to-image.</summary>
     public VaeEncoder? VaeEncoder { get; }
     public float VaeScalingFactor { get; }
+    /// <summary>Recent prompts' text-encoder output, so repeated prompts and the empty negative prompt cost nothing.</summary>
+    public Pipelines.TextEmbeddingCache Embeddings { get; } = new(capacity: 256);
 
     public static StableDiffusionModel Load(ModelCatalogEntry entry, OnnxSessionFactory sessions)
     {

@@ -15,5 +15,8 @@ public sealed record GenerationResult
     public required string Sampler { get; init; }
     /// <summary>Things the client should know but that did not stop the generation, e.g. a truncated prompt.</summary>
     public IReadOnlyList<string> Warnings { get; init; } = [];
+    /// <summary>The run's timings, shared by every request batched into it.</summary>
     public required GenerationTimings Timings { get; init; }
+    /// <summary>Images denoised together in the run that made these (this request's and others').</summary>
+    public int BatchSize { get; init; } = 1;
 }

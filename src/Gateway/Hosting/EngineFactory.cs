@@ -12,5 +12,7 @@ public static class EngineFactory
             ModelsDirectory = ModelsDirectory.Resolve(options.ModelsDir),
             Onnx = new OnnxOptions { ExecutionProvider = options.ExecutionProvider, IntraOpThreads = options.IntraOpThreads },
             MaxQueueLength = options.MaxQueueLength,
+            MaxBatchImages = options.MaxBatchImages,
+            BatchWindow = TimeSpan.FromMilliseconds(options.BatchWindowMs),
         }, loggerFactory);
 }

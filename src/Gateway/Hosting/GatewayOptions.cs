@@ -23,6 +23,12 @@ public sealed class GatewayOptions
     /// <summary>Generations that may wait; more are answered 429.</summary>
     public int MaxQueueLength { get; set; } = 64;
 
+    /// <summary>Most images denoised together when compatible requests wait (same model, size, steps, sampler); 1 = no batching.</summary>
+    public int MaxBatchImages { get; set; } = 8;
+
+    /// <summary>Milliseconds the worker waits for compatible requests before a run that has room; 0 batches only what already waits.</summary>
+    public int BatchWindowMs { get; set; }
+
     /// <summary>The largest request body the server reads (image-to-image bodies carry base64 images).</summary>
     public long MaxRequestBytes { get; set; } = 32L * 1024 * 1024;
 }

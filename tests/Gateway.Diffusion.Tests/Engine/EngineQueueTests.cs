@@ -19,31 +19,6 @@ public sealed class EngineQueueTests
         Model = "tiny-sd", Prompt = "a cat", Width = size, Height = size, Steps = steps, Seed = 1,
     };
 
-    /// <summary>Holds the worker inside a running generation until released, so the queue can be arranged.</summary>
-    private sealed class Blocker : IDisposable
-    {
-        private readonly ManualResetEventSlim _release = new();
-        private readonly ManualResetEventSlim _running = new();
-
-        public Task<GenerationResult> Start(DiffusionEngine engine)
-        {
-            var task = engine.GenerateAsync(Small(), new GenerationOptions
-            {
-                Started = () =>
-                {
-                    _running.Set();
-                    _release.Wait();
-                },
-            });
-            Assert.True(_running.Wait(TimeSpan.FromSeconds(30)));
-            return task;
-        }
-
-        public void Release() => _release.Set();
-
-        public void Dispose() => _release.Set();
-    }
-
     [Fact]
     public async Task Higher_priority_runs_first_and_equal_priorities_in_arrival_order()
     {
