@@ -63,27 +63,24 @@ internal sealed class UNet : IDisposable
 }
 
 /// <summary>
-/// The UNet's input and output tensors for one batch shape, allocated once and reused by every step of a run.
+/// The UNet's input and output tensors for one batch shape, allocated once and bound to the session, so that every
+/// step of a run is one call with no allocation.
 /// </summary>
 internal sealed class UNetStepper : IDisposable
 {
     private readonly InferenceSession _session;
     private readonly OnnxTensor[] _inputs;
     private readonly OnnxTensor _output;
-    private readonly string[] _inputNames;
-    private readonly OrtValue[] _inputValues;
-    private readonly string[] _outputNames;
-    private readonly OrtValue[] _outputValues;
+    private readonly OrtIoBinding _binding;
 
     public UNetStepper(InferenceSession session, IReadOnlyList<(string Name, OnnxTensor Tensor)> inputs, (string Name, OnnxTensor Tensor) output)
     {
         _session = session;
         _inputs = inputs.Select(i => i.Tensor).ToArray();
-        _inputNames = inputs.Select(i => i.Name).ToArray();
-        _inputValues = _inputs.Select(t => t.Value).ToArray();
         _output = output.Tensor;
-        _outputNames = [output.Name];
-        _outputValues = [output.Tensor.Value];
+        _binding = session.CreateIoBinding();
+        foreach (var (name, tensor) in inputs) _binding.BindInput(name, tensor.Value);
+        _binding.BindOutput(output.Name, output.Tensor.Value);
         RowLength = _output.Length / checked((int)_output.Shape[0]);
     }
 
@@ -103,13 +100,14 @@ internal sealed class UNetStepper : IDisposable
     public void Run(float timestep, RunOptions runOptions)
     {
         TimestepTensor.Fill(timestep);
-        _session.Run(runOptions, _inputNames, _inputValues, _outputNames, _outputValues);
+        _session.RunWithBinding(runOptions, _binding);
     }
 
     public void ReadPrediction(Span<float> destination, int row) => _output.Read(destination, row * RowLength);
 
     public void Dispose()
     {
+        _binding.Dispose();
         foreach (var tensor in _inputs) tensor.Dispose();
         _output.Dispose();
     }

@@ -205,8 +205,9 @@ internal static class StableDiffusionPipeline
     /// <summary>Takes the lanes of members cancelled since the last step out of the batch; true when any left.</summary>
     private static bool DropCancelled(ref List<DenoiseLane> active, List<BatchMember> members)
     {
+        // Checked every step, so the common case (nobody left) must not allocate.
+        if (!members.Exists(static m => m.Token.IsCancellationRequested)) return false;
         var cancelled = members.Where(m => m.Token.IsCancellationRequested).ToList();
-        if (cancelled.Count == 0) return false;
         foreach (var member in cancelled)
         {
             member.Dropped = true;

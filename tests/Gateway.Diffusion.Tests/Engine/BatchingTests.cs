@@ -141,4 +141,27 @@ public sealed class BatchingTests
             (image.Rgba[i], image.Rgba[i + 1], image.Rgba[i + 2], image.Rgba[i + 3]) = (r, g, b, 255);
         return image;
     }
+
+    [Theory]
+    [InlineData("tiny-sd", "Euler a")]
+    [InlineData("tiny-sd", "DPM++ 2M Karras")]
+    [InlineData("tiny-sd", "LMS")]
+    [InlineData("tiny-sd-fp16", "PNDM")]
+    public async Task The_step_loop_allocates_nothing_managed(string model, string sampler)
+    {
+        using var engine = NewEngine();
+        long atStep5 = 0, atLast = 0;
+        var request = Request("a fox", 1, model) with { Steps = 25, Sampler = sampler, ImageCount = 2 };
+        await engine.GenerateAsync(request, new GenerationOptions
+        {
+            // Progress runs on the worker thread between steps, so this counts exactly what steps 6..25 allocate;
+            // multistep schedulers fill their history buffers during the first four.
+            Progress = p =>
+            {
+                if (p.Step == 5) atStep5 = GC.GetAllocatedBytesForCurrentThread();
+                if (p.Step == p.Steps) atLast = GC.GetAllocatedBytesForCurrentThread();
+            },
+        });
+        Assert.Equal(0, atLast - atStep5);
+    }
 }
