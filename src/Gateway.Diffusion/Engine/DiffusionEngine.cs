@@ -28,6 +28,7 @@ public sealed class DiffusionEngine : IDisposable
     private readonly CostEstimator _costs = new();
     private readonly Thread _worker;
     private List<WorkItem> _running = [];
+    private EngineStatistics _statistics = new(0, 0, TimeSpan.Zero, TimeSpan.Zero);
     private long _runningSince;
     private bool _stopping;
 
@@ -51,6 +52,12 @@ public sealed class DiffusionEngine : IDisposable
 
     /// <summary>True once every catalog model has finished loading, successfully or not, and at least one serves.</summary>
     public bool IsReady => Models.All(m => m.State is ModelState.Ready or ModelState.Failed) && Models.Any(m => m.State == ModelState.Ready);
+
+    /// <summary>Runs, images, and the time spent inside ONNX Runtime and running at all, since the engine started.</summary>
+    public EngineStatistics Statistics
+    {
+        get { lock (_lock) return _statistics; }
+    }
 
     /// <summary>Generations waiting, not counting the one running.</summary>
     public int QueueLength
@@ -300,8 +307,13 @@ public sealed class DiffusionEngine : IDisposable
         {
             var results = StableDiffusionPipeline.Run(model, members.Select(m => m.Member).ToList());
             var units = members.Sum(m => CostEstimator.Units(m.Item.Request, model.Entry.DefaultSteps));
-            if (results.Length > 0 && results.FirstOrDefault(r => r is not null) is { } any)
+            if (results.FirstOrDefault(r => r is not null) is { } any)
+            {
                 _costs.Observe(model.Entry.Id, units, any.Timings.Total);
+                lock (_lock)
+                    _statistics = new EngineStatistics(_statistics.Runs + 1, _statistics.Images + results.Sum(r => r?.Images.Count ?? 0),
+                        _statistics.InsideOnnx + any.Timings.InsideOnnx, _statistics.Busy + any.Timings.Total);
+            }
             for (var i = 0; i < members.Count; i++)
             {
                 if (results[i] is { } result) members[i].Item.Completion.TrySetResult(result);

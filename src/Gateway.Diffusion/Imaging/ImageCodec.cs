@@ -9,21 +9,17 @@ public sealed record ImageDecodeLimits(long MaxPixels = 16L * 1024 * 1024, int M
 /// <summary>PNG, JPEG and WebP through SkiaSharp (ImageSharp is not in our package mirror).</summary>
 public static class ImageCodec
 {
-    /// <summary>zlib level 6 with every row filter: libpng's default trade of size against time.</summary>
-    private static readonly SKPngEncoderOptions PngOptions = new(SKPngEncoderFilterFlags.AllFilters, 6);
-
+    /// <summary>PNG through <see cref="PngEncoder"/> (parallel, fast); JPEG and WebP through SkiaSharp at <paramref name="quality"/>.</summary>
     public static byte[] Encode(PixelImage image, ImageFormat format, int quality = 90)
     {
         if (quality is < 1 or > 100) throw new ArgumentOutOfRangeException(nameof(quality), quality, "Quality is 1..100.");
+        if (format == ImageFormat.Png) return PngEncoder.Encode(image);
         using var pixmap = Wrap(image, out var handle);
         using (handle)
         {
-            using var data = format switch
-            {
-                ImageFormat.Png => pixmap.Encode(PngOptions),
-                ImageFormat.Jpeg => pixmap.Encode(new SKJpegEncoderOptions(quality)),
-                _ => pixmap.Encode(new SKWebpEncoderOptions(SKWebpEncoderCompression.Lossy, quality)),
-            };
+            using var data = format == ImageFormat.Jpeg
+                ? pixmap.Encode(new SKJpegEncoderOptions(quality))
+                : pixmap.Encode(new SKWebpEncoderOptions(SKWebpEncoderCompression.Lossy, quality));
             return data?.ToArray() ?? throw new InvalidOperationException($"SkiaSharp could not encode a {image.Width}x{image.Height} {format}.");
         }
     }
