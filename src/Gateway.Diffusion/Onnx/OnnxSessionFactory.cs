@@ -11,6 +11,9 @@ public sealed record OnnxOptions
     /// <summary><c>cpu</c> (default) or <c>cuda</c>.</summary>
     public string ExecutionProvider { get; init; } = "cpu";
 
+    /// <summary>The CUDA device to run on.</summary>
+    public int DeviceId { get; init; }
+
     /// <summary>Threads for one operator; 0 lets ONNX Runtime use every core.</summary>
     public int IntraOpThreads { get; init; }
 }
@@ -20,15 +23,20 @@ public sealed class OnnxSessionFactory
 {
     private readonly OnnxOptions _options;
     private readonly ILogger _logger;
-    private bool _warnedAboutProvider;
+    private bool _cudaUnavailable;
 
     public OnnxSessionFactory(OnnxOptions options, ILogger? logger = null)
     {
         _options = options;
         _logger = logger ?? NullLogger.Instance;
+        if (!IsCuda && !options.ExecutionProvider.Equals("cpu", StringComparison.OrdinalIgnoreCase))
+            throw new ArgumentException($"Unknown execution provider '{options.ExecutionProvider}': use 'cpu' or 'cuda'.", nameof(options));
     }
 
-    public string ActiveProvider => "cpu";
+    /// <summary>The provider sessions actually run on: <c>cuda</c> only once a session got it.</summary>
+    public string ActiveProvider { get; private set; } = "cpu";
+
+    private bool IsCuda => _options.ExecutionProvider.Equals("cuda", StringComparison.OrdinalIgnoreCase);
 
     internal InferenceSession CreateSession(string path, string displayName)
     {
@@ -51,12 +59,19 @@ public sealed class OnnxSessionFactory
             ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
             IntraOpNumThreads = _options.IntraOpThreads,
         };
-        if (!_options.ExecutionProvider.Equals("cpu", StringComparison.OrdinalIgnoreCase) && !_warnedAboutProvider)
+        if (IsCuda && !_cudaUnavailable)
         {
-            _warnedAboutProvider = true;
-            _logger.LogWarning(
-                "Execution provider '{Provider}' is not available in this build of Gateway; running on the CPU.",
-                _options.ExecutionProvider);
+            try
+            {
+                options.AppendExecutionProvider_CUDA(_options.DeviceId);
+                ActiveProvider = "cuda";
+            }
+            catch (Exception e) when (e is OnnxRuntimeException or EntryPointNotFoundException or DllNotFoundException)
+            {
+                // The CPU package of ONNX Runtime has no CUDA provider; build with -p:OnnxRuntimeFlavor=Gpu for it.
+                _cudaUnavailable = true;
+                _logger.LogWarning("CUDA execution provider is not available ({Reason}); running on the CPU.", e.Message);
+            }
         }
         return options;
     }

@@ -75,7 +75,8 @@ public static class GenerateCommand
         {
             return Fail(stderr, ExitUsage, e.Message);
         }
-        catch (Exception e) when (e is ModelLoadException or ModelNotReadyException or IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is ModelLoadException or ModelNotReadyException or IOException or UnauthorizedAccessException
+                                       or ArgumentException)
         {
             return Fail(stderr, ExitFailure, e.Message);
         }

@@ -116,6 +116,31 @@ public sealed class ModelLoadingTests
         Assert.Contains("does not exist", absent.Error);
     }
 
+    [Fact]
+    public void Cuda_falls_back_to_the_cpu_with_a_warning_where_the_provider_is_missing()
+    {
+        var logger = new ListLogger();
+        using var engine = DiffusionEngine.Create(new EngineOptions
+        {
+            ModelsDirectory = TestModels.Directory,
+            Onnx = new Gateway.Diffusion.Onnx.OnnxOptions { ExecutionProvider = "cuda" },
+        }, new SingleLoggerFactory(logger));
+        engine.Load("tiny-sd");
+        Assert.Equal(ModelState.Ready, engine.Models.Single(m => m.Entry.Id == "tiny-sd").State);
+        Assert.Single(logger.Messages, m => m.Contains("CUDA execution provider is not available") && m.Contains("running on the CPU"));
+    }
+
+    [Fact]
+    public void An_unknown_execution_provider_is_refused()
+    {
+        var error = Assert.Throws<ArgumentException>(() => DiffusionEngine.Create(new EngineOptions
+        {
+            ModelsDirectory = TestModels.Directory,
+            Onnx = new Gateway.Diffusion.Onnx.OnnxOptions { ExecutionProvider = "tpu" },
+        }));
+        Assert.Contains("'tpu'", error.Message);
+    }
+
     private static ModelLoadException LoadFails(TempDirectory temp, string id)
     {
         WriteCatalog(temp, id, "sd15");
