@@ -14,7 +14,12 @@ public static class ApiErrorWriter
 
     public sealed record ErrorEnvelope([property: JsonPropertyName("error")] ErrorBody Error);
 
-    private static readonly JsonSerializerOptions Json = new() { DefaultIgnoreCondition = JsonIgnoreCondition.Never };
+    // Relaxed escaping keeps quotes and apostrophes in messages readable in raw curl output.
+    private static readonly JsonSerializerOptions Json = new()
+    {
+        DefaultIgnoreCondition = JsonIgnoreCondition.Never,
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
 
     public static async Task WriteAsync(HttpContext context, ApiException error)
     {

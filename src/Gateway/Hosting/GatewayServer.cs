@@ -1,3 +1,4 @@
+using Gateway.Apis.Hyperbolic;
 using Gateway.Auth;
 using Gateway.Diffusion.Engine;
 using Gateway.Errors;
@@ -33,6 +34,7 @@ public static class GatewayServer
                 : Results.Json(new { status = "not_ready", models }, statusCode: StatusCodes.Status503ServiceUnavailable);
         }).ExcludeFromDescription();
         app.MapImageEndpoints();
+        app.MapHyperbolicApi();
         return app;
     }
 }

@@ -1,0 +1,63 @@
+using System.Globalization;
+using Gateway.Auth;
+using Gateway.Diffusion.Engine;
+using Gateway.Diffusion.Imaging;
+using Gateway.Diffusion.Prompts;
+using Gateway.Diffusion.Schedulers;
+using Gateway.Errors;
+using Gateway.Hosting;
+
+namespace Gateway.Apis.Hyperbolic;
+
+/// <summary>The Hyperbolic-style image API: <c>POST /v1/image/generation</c> and the lists of its style presets and samplers.</summary>
+public static class HyperbolicApi
+{
+    /// <summary>What runs every request, whichever of <see cref="HyperbolicRequest.Backends"/> it names.</summary>
+    public const string Backend = "onnxruntime";
+
+    public static IEndpointRouteBuilder MapHyperbolicApi(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/v1/image").WithTags("Hyperbolic").RequireApiKey();
+
+        group.MapPost("/generation", GenerateAsync)
+            .WithName("HyperbolicGenerate")
+            .WithSummary("Generate 1-4 images from a prompt, or from a base64 image and a strength (image-to-image).")
+            .Accepts<HyperbolicGenerationRequestSchema>("application/json")
+            .Produces<HyperbolicGenerationResponse>()
+            .ProducesErrors(StatusCodes.Status400BadRequest, StatusCodes.Status401Unauthorized, StatusCodes.Status404NotFound,
+                StatusCodes.Status413PayloadTooLarge, StatusCodes.Status415UnsupportedMediaType, StatusCodes.Status429TooManyRequests,
+                StatusCodes.Status503ServiceUnavailable);
+
+        group.MapGet("/style-presets", () => new StylePresetList(
+                StylePresets.All.Select(p => new StylePresetInfo(p.Name, p.PromptTemplate, p.NegativePrompt)).ToList()))
+            .WithName("HyperbolicStylePresets")
+            .WithSummary("The style_preset names, each with its prompt template ({prompt} marks the prompt) and negative additions.")
+            .ProducesErrors(StatusCodes.Status401Unauthorized);
+
+        group.MapGet("/samplers", () => new SamplerList(SchedulerFactory.Names
+                .Select(name => new SamplerInfo(name, SchedulerFactory.ClassNames.Where(c => SchedulerFactory.DisplayName(c) == name).ToList()))
+                .ToList()))
+            .WithName("HyperbolicSamplers")
+            .WithSummary("The sampler names, each with the diffusers class names that select it too.")
+            .ProducesErrors(StatusCodes.Status401Unauthorized);
+
+        return app;
+    }
+
+    private static async Task<HyperbolicGenerationResponse> GenerateAsync(HttpContext context, DiffusionEngine engine, GatewayOptions options)
+    {
+        var body = await JsonFields.ReadBodyAsync(context.Request, options.MaxRequestBytes, context.RequestAborted);
+        var request = HyperbolicRequest.Read(body, engine.Catalog);
+        var result = await engine.GenerateAsync(request, new GenerationOptions { Client = context.ClientId() }, context.RequestAborted);
+        var images = result.Images.Select((image, index) =>
+            new HyperbolicImage(Convert.ToBase64String(ImageCodec.Encode(image.Image, ImageFormat.Png)), index, image.Seed)).ToList();
+        context.Response.Headers["X-Seed"] = result.Images[0].Seed.ToString(CultureInfo.InvariantCulture);
+        return new HyperbolicGenerationResponse(images, Math.Round(result.Timings.Total.TotalSeconds, 3), Backend);
+    }
+
+    private static RouteHandlerBuilder ProducesErrors(this RouteHandlerBuilder builder, params int[] statuses)
+    {
+        foreach (var status in statuses) builder.Produces<ApiErrorWriter.ErrorEnvelope>(status);
+        return builder;
+    }
+}
