@@ -19,5 +19,8 @@ if (args.Length > 0 && args[0] == "generate")
     return await GenerateCommand.RunAsync(args[1..], gateway, loggerFactory, Console.Out, Console.Error, cancel.Token);
 }
 
+if (args.Length > 0 && args[0] == "openapi")
+    return await OpenApiCommand.RunAsync(args[1..], Console.Out, Console.Error);
+
 await GatewayServer.Build(args).RunAsync();
 return 0;

@@ -38,6 +38,9 @@ public sealed class JsonFields
             if (buffer.Length + read > maxBytes) throw TooLarge(maxBytes);
             buffer.Write(chunk, 0, read);
         }
+        // The parser checks UTF-8 only where it reads values; a bad byte found later must not become a 500.
+        if (!System.Text.Unicode.Utf8.IsValid(buffer.GetBuffer().AsSpan(0, (int)buffer.Length)))
+            throw ApiException.BadRequest("", "The body is not valid UTF-8.", "invalid_json");
         JsonDocument document;
         try
         {

@@ -1,4 +1,5 @@
 using Gateway.Apis.Hyperbolic;
+using Gateway.Apis.OpenAi;
 using Gateway.Auth;
 using Gateway.Diffusion.Engine;
 using Gateway.Errors;
@@ -16,7 +17,9 @@ public static class GatewayServer
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(services => EngineFactory.Create(options, services.GetRequiredService<ILoggerFactory>()));
         builder.Services.AddSingleton(new ApiKeyRegistry(options.ApiKeys));
-        builder.Services.AddSingleton<IImageStore>(new FileImageStore(options.DataDir));
+        builder.Services.AddSingleton<IImageStore>(_ => new FileImageStore(options.DataDir));
+        builder.Services.AddOpenAiApi();
+        builder.Services.AddGatewaySwagger();
         builder.Services.AddHostedService<ModelLoaderService>();
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = options.MaxRequestBytes);
 
@@ -24,6 +27,7 @@ public static class GatewayServer
         if (!app.Services.GetRequiredService<ApiKeyRegistry>().Enabled)
             app.Logger.LogWarning("No API keys are configured (Gateway:ApiKeys): every request is accepted without a key.");
         app.UseMiddleware<ErrorHandlingMiddleware>();
+        app.UseGatewaySwagger();
 
         app.MapGet("/healthz", () => Results.Ok(new { status = "ok" })).ExcludeFromDescription();
         app.MapGet("/readyz", (DiffusionEngine engine) =>
@@ -35,6 +39,7 @@ public static class GatewayServer
         }).ExcludeFromDescription();
         app.MapImageEndpoints();
         app.MapHyperbolicApi();
+        app.MapOpenAiApi();
         return app;
     }
 }

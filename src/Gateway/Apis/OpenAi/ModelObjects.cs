@@ -1,0 +1,51 @@
+using System.ComponentModel;
+using System.Text.Json.Serialization;
+using Gateway.Diffusion.Engine;
+using Gateway.Diffusion.Models;
+
+namespace Gateway.Apis.OpenAi;
+
+/// <summary>The answer of <c>GET /v1/models</c>, in OpenAI's list shape.</summary>
+public sealed record ModelList([property: JsonPropertyName("data")] IReadOnlyList<ModelObject> Data)
+{
+    [JsonPropertyName("object"), JsonPropertyOrder(-1)]
+    public string Object => "list";
+}
+
+/// <summary>One served model: OpenAI's model object plus what a client needs to ask for images.</summary>
+public sealed record ModelObject
+{
+    [JsonPropertyName("id")] public required string Id { get; init; }
+    [JsonPropertyName("object")] public string Object => "model";
+    [JsonPropertyName("created"), Description("Unix time in seconds when the model's folder last changed.")]
+    public required long Created { get; init; }
+    [JsonPropertyName("owned_by")] public string OwnedBy => "gateway";
+    [JsonPropertyName("family"), Description("sd15, sd2, sdxl10, sdxl-turbo, lcm, …")]
+    public required string Family { get; init; }
+    [JsonPropertyName("native_size"), Description("The size the model was trained at.")]
+    public required string NativeSize { get; init; }
+    [JsonPropertyName("sizes"), Description("The model's own sizes (native first), accepted as size besides the standard list.")]
+    public required IReadOnlyList<string> Sizes { get; init; }
+    [JsonPropertyName("default_steps")] public required int DefaultSteps { get; init; }
+    [JsonPropertyName("default_guidance")] public required double DefaultGuidance { get; init; }
+    [JsonPropertyName("default_sampler"), Description("Empty: the export's own scheduler.")]
+    public required string DefaultSampler { get; init; }
+    [JsonPropertyName("ready"), Description("Loaded and serving.")] public required bool Ready { get; init; }
+
+    public static ModelObject From(ModelStatus status)
+    {
+        var entry = status.Entry;
+        return new ModelObject
+        {
+            Id = entry.Id,
+            Created = Directory.Exists(entry.Directory) ? new DateTimeOffset(Directory.GetLastWriteTimeUtc(entry.Directory)).ToUnixTimeSeconds() : 0,
+            Family = entry.Family.ToName(),
+            NativeSize = entry.NativeSize.ToString(),
+            Sizes = entry.ExtraSizes.Prepend(entry.NativeSize).Distinct().Select(s => s.ToString()).ToList(),
+            DefaultSteps = entry.DefaultSteps,
+            DefaultGuidance = entry.DefaultGuidance,
+            DefaultSampler = entry.DefaultSampler,
+            Ready = status.State == ModelState.Ready,
+        };
+    }
+}
