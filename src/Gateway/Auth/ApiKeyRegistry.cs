@@ -17,27 +17,21 @@ public sealed class ApiKeyRegistry
 
     public ApiKeyRegistry(IEnumerable<string> configured)
     {
-        foreach (var entry in configured.Where(e => !string.IsNullOrWhiteSpace(e)).Select(e => e.Trim()))
-        {
-            if (entry.StartsWith("sha256:", StringComparison.OrdinalIgnoreCase))
-            {
-                var hex = entry["sha256:".Length..];
-                try
-                {
-                    var hash = Convert.FromHexString(hex);
-                    if (hash.Length != 32) throw new FormatException();
-                    _hashes.Add(hash);
-                }
-                catch (FormatException)
-                {
-                    throw new InvalidOperationException("Gateway:ApiKeys has a 'sha256:' entry that is not 64 hexadecimal digits.");
-                }
-            }
-            else
-            {
-                _hashes.Add(Hash(entry));
-            }
-        }
+        foreach (var entry in configured.Where(e => !string.IsNullOrWhiteSpace(e)))
+            _hashes.Add(HashOfEntry(entry.Trim()));
+    }
+
+    /// <summary>The client id that requests with the configured key <paramref name="entry"/> (plain or
+    /// <c>sha256:&lt;hex&gt;</c>) get, for configuration that refers to keys (e.g. credit balances).</summary>
+    public static string ClientIdOf(string entry) => IdOf(HashOfEntry(entry.Trim()));
+
+    private static byte[] HashOfEntry(string entry)
+    {
+        if (!entry.StartsWith("sha256:", StringComparison.OrdinalIgnoreCase)) return Hash(entry);
+        var hex = entry["sha256:".Length..];
+        if (hex.Length != 64 || !hex.All(char.IsAsciiHexDigit))
+            throw new InvalidOperationException("A 'sha256:' API key entry must be followed by 64 hexadecimal digits.");
+        return Convert.FromHexString(hex);
     }
 
     /// <summary>False when no keys are configured: every request is then accepted as <see cref="AnonymousClient"/>.</summary>

@@ -1,4 +1,5 @@
 using Gateway.Apis.Hyperbolic;
+using Gateway.Apis.Jobs;
 using Gateway.Apis.OpenAi;
 using Gateway.Auth;
 using Gateway.Diffusion.Engine;
@@ -17,7 +18,8 @@ public static class GatewayServer
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(services => EngineFactory.Create(options, services.GetRequiredService<ILoggerFactory>()));
         builder.Services.AddSingleton(new ApiKeyRegistry(options.ApiKeys));
-        builder.Services.AddSingleton<IImageStore>(_ => new FileImageStore(options.DataDir));
+        builder.Services.AddGatewayStorage(builder.Configuration, options.DataDir);
+        builder.Services.AddJobsApi(builder.Configuration);
         builder.Services.AddOpenAiApi();
         builder.Services.AddGatewaySwagger();
         builder.Services.AddHostedService<ModelLoaderService>();
@@ -40,6 +42,7 @@ public static class GatewayServer
         app.MapImageEndpoints();
         app.MapHyperbolicApi();
         app.MapOpenAiApi();
+        app.MapJobsApi();
         return app;
     }
 }

@@ -1,0 +1,74 @@
+using Gateway.Auth;
+using Gateway.Credits;
+using Gateway.Errors;
+
+namespace Gateway.Apis.Jobs;
+
+/// <summary>The Heurist / Xalora job dialect: <c>POST /submit_job</c>, <c>GET|DELETE /jobs/{job_id}</c>, <c>GET /models</c>,
+/// <c>GET /credits</c>. Needs <see cref="Storage.StorageServices.AddGatewayStorage"/>.</summary>
+public static class JobsApi
+{
+    private const string Tag = "Jobs";
+
+    public static IServiceCollection AddJobsApi(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddSingleton((configuration.GetSection(JobsOptions.Section).Get<JobsOptions>() ?? new JobsOptions()).Validated());
+        services.AddCredits(configuration);
+        services.AddSingleton<JobStore>();
+        services.AddSingleton<ActiveJobs>();
+        services.AddSingleton<JobRunner>();
+        return services;
+    }
+
+    public static IEndpointRouteBuilder MapJobsApi(this IEndpointRouteBuilder app)
+    {
+        // Opened now, not on the first request: jobs a previous process left unfinished are marked failed before any are served.
+        app.ServiceProvider.GetRequiredService<JobStore>();
+
+        app.MapPost("/submit_job", SubmitJobEndpoint.HandleAsync)
+            .RequireApiKey()
+            .WithTags(Tag)
+            .WithName("submitJob")
+            .WithSummary("Run a job and answer the URL of its image")
+            .WithDescription("Waits for the image and answers a JSON string: its absolute URL. The seed used is in the X-Seed header.")
+            .Accepts<SubmitJobSchema>("application/json")
+            .Produces<string>()
+            .ProducesErrors(400, 401, 402, 404, 409, 413, 415, 429, 503, 504);
+
+        app.MapGet("/jobs/{jobId}", JobEndpoints.Get)
+            .RequireApiKey()
+            .WithTags(Tag)
+            .WithName("getJob")
+            .WithSummary("A job's status, queue position, progress, image URL, seed and credits")
+            .Produces<JobView>()
+            .ProducesErrors(401, 404);
+
+        app.MapDelete("/jobs/{jobId}", JobEndpoints.DeleteAsync)
+            .RequireApiKey()
+            .WithTags(Tag)
+            .WithName("cancelJob")
+            .WithSummary("Cancel a queued or running job; its submit_job request answers 409 job_cancelled")
+            .Produces<JobView>()
+            .ProducesErrors(401, 404, 409);
+
+        app.MapGet("/models", ModelsEndpoint.Handle)
+            .WithTags(Tag)
+            .WithName("listJobModels")
+            .WithSummary("The served models in Heurist's list shape, with the defaults submit_job applies")
+            .Produces<List<ModelsEndpoint.JobModelView>>();
+
+        app.MapCreditsEndpoint()
+            .WithTags(Tag)
+            .WithName("getCredits")
+            .WithSummary("The caller's credit balance and recent charges")
+            .Produces<CreditStatement>()
+            .ProducesErrors(401);
+        return app;
+    }
+
+    private static RouteHandlerBuilder ProducesErrors(this RouteHandlerBuilder builder, params int[] statuses)
+    {
+        foreach (var status in statuses) builder.Produces<ApiErrorWriter.ErrorEnvelope>(status, "application/json");
+        return builder;
+    }
+}

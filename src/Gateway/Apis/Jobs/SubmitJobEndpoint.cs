@@ -1,0 +1,21 @@
+using Gateway.Auth;
+using Gateway.Diffusion.Engine;
+
+namespace Gateway.Apis.Jobs;
+
+/// <summary><c>POST /submit_job</c>: waits for the image and answers a JSON string holding its absolute URL, which is
+/// what the Heurist SDK reads (the response text, quotes stripped).</summary>
+public static class SubmitJobEndpoint
+{
+    /// <summary>A job body is a few fields of text.</summary>
+    private const long MaxBodyBytes = 64 * 1024;
+
+    public static async Task<IResult> HandleAsync(HttpContext context, DiffusionEngine engine, JobsOptions options, JobRunner runner)
+    {
+        var body = await JsonFields.ReadBodyAsync(context.Request, MaxBodyBytes, context.RequestAborted);
+        var submission = SubmitJobReader.Read(body, engine.Catalog, options);
+        var image = await runner.RunAsync(submission, context.ClientId(), context.RequestAborted);
+        context.Response.Headers["X-Seed"] = submission.Request.Seed.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return Results.Json(image.AbsoluteUrl(context.Request));
+    }
+}

@@ -1,0 +1,80 @@
+using System.Text.RegularExpressions;
+using Gateway.Credits;
+using Gateway.Diffusion.Models;
+using Gateway.Diffusion.Pipelines;
+using Gateway.Errors;
+
+namespace Gateway.Apis.Jobs;
+
+/// <summary>
+/// The <c>POST /submit_job</c> body, field by field: names, defaults and limits of the Heurist / Xalora dialect.
+/// Every error is a 400 naming the field's JSON path; unknown fields are refused, so a typo is not silently ignored.
+/// </summary>
+public static partial class SubmitJobReader
+{
+    private const int MaxPromptLength = 10_000;
+    private const int DefaultSide = 512;
+
+    [GeneratedRegex("^[A-Za-z0-9._:-]{1,128}$")]
+    private static partial Regex JobIdPattern();
+
+    public static JobSubmission Read(JsonFields body, ModelCatalog catalog, JobsOptions options)
+    {
+        var jobId = body.String("job_id", required: true, minLength: 1, maxLength: 128)!;
+        if (!JobIdPattern().IsMatch(jobId))
+            throw ApiException.BadRequest("job_id", "'job_id' may contain only letters, digits and . _ : - (1 to 128 characters).");
+        // The Heurist SDK sends model_type "SD"; it is the only kind this server runs.
+        body.Choice("model_type", ["SD"]);
+        var modelId = body.String("model_id", required: true, minLength: 1)!;
+        if (!catalog.TryGet(modelId, out var model))
+            throw new ApiException(StatusCodes.Status404NotFound,
+                $"The model '{modelId}' does not exist. Available models: {string.Join(", ", catalog.Models.Select(m => m.Id))}.",
+                "model_id", "model_not_found");
+
+        var modelInput = body.Object("model_input", required: true)!;
+        var sd = modelInput.Object("SD", required: true)!;
+        var prompt = sd.String("prompt", required: true, minLength: 1, maxLength: MaxPromptLength)!;
+        if (string.IsNullOrWhiteSpace(prompt))
+            throw ApiException.BadRequest(sd.PathOf("prompt"), $"'{sd.PathOf("prompt")}' must not be blank.");
+        var negative = sd.String("neg_prompt", maxLength: MaxPromptLength) ?? "";
+        var steps = (int)(sd.Integer("num_iterations", 1, 50) ?? model.DefaultSteps);
+        var width = Side(sd, "width", model);
+        var height = Side(sd, "height", model);
+        var guidance = sd.Number("guidance_scale", 0, 30) ?? model.DefaultGuidance;
+        var seed = sd.Integer("seed", -1, uint.MaxValue) is >= 0 and var chosen ? (ulong)chosen : Seeds.Random();
+        RejectUnread(sd);
+        RejectUnread(modelInput);
+
+        var deadline = body.Number("deadline", 0.1, options.MaxDeadlineSeconds) ?? options.DefaultDeadlineSeconds;
+        var priority = (int)(body.Integer("priority", 0, options.MaxPriority) ?? 1);
+        RejectUnread(body);
+
+        var request = new GenerationRequest
+        {
+            Model = model.Id,
+            Prompt = PromptAutofill.Apply(prompt, model.Autofill),
+            NegativePrompt = negative,
+            Width = width,
+            Height = height,
+            Steps = steps,
+            Guidance = guidance,
+            Seed = seed,
+        };
+        return new JobSubmission(jobId, request, CreditCost.For(width, height, steps, model.CreditMultiplier),
+            TimeSpan.FromSeconds(deadline), priority);
+    }
+
+    private static int Side(JsonFields sd, string name, ModelCatalogEntry model)
+    {
+        var side = (int)(sd.Integer(name, 64, model.MaxSide) ?? Math.Min(DefaultSide, model.MaxSide / 8 * 8));
+        return side % 8 == 0
+            ? side
+            : throw ApiException.BadRequest(sd.PathOf(name), $"'{sd.PathOf(name)}' must be a multiple of 8; got {side}.");
+    }
+
+    private static void RejectUnread(JsonFields fields)
+    {
+        if (fields.UnreadFields is [var first, ..])
+            throw ApiException.BadRequest(fields.PathOf(first), $"Unknown parameter: '{fields.PathOf(first)}'.", "unknown_parameter");
+    }
+}
