@@ -3,13 +3,15 @@ using Gateway.Diffusion.Pipelines;
 namespace Gateway.Diffusion.Engine;
 
 /// <summary>
-/// Learns, per model, the seconds one generation takes per unit of work (steps × megapixels × images) from the
-/// runs it has seen, so the queue can tell a client at once when a deadline cannot be met.
+/// Learns, per model, how long a run takes as a fixed cost plus a cost per unit of work (steps × megapixels ×
+/// images), by a least-squares fit over recent runs that forgets old ones, so the queue can tell a client at once
+/// when a deadline cannot be met. A fixed part matters: without it a tiny job's text encoding and VAE time would be
+/// read as per-pixel cost and make every large job look far slower than it is.
 /// </summary>
 internal sealed class CostEstimator
 {
-    private const double Smoothing = 0.3;
-    private readonly Dictionary<string, double> _secondsPerUnit = new(StringComparer.Ordinal);
+    private const double Forgetting = 0.9;
+    private readonly Dictionary<string, Fit> _fits = new(StringComparer.Ordinal);
     private readonly Lock _lock = new();
 
     public static double Units(GenerationRequest request, int defaultSteps) =>
@@ -19,14 +21,39 @@ internal sealed class CostEstimator
     public TimeSpan? Estimate(string model, double units)
     {
         lock (_lock)
-            return _secondsPerUnit.TryGetValue(model, out var rate) ? TimeSpan.FromSeconds(rate * units) : null;
+            return _fits.TryGetValue(model, out var fit) ? TimeSpan.FromSeconds(fit.Predict(units)) : null;
     }
 
     public void Observe(string model, double units, TimeSpan elapsed)
     {
         if (units <= 0) return;
-        var rate = elapsed.TotalSeconds / units;
         lock (_lock)
-            _secondsPerUnit[model] = _secondsPerUnit.TryGetValue(model, out var old) ? old + Smoothing * (rate - old) : rate;
+        {
+            if (!_fits.TryGetValue(model, out var fit)) _fits[model] = fit = new Fit();
+            fit.Add(units, elapsed.TotalSeconds);
+        }
+    }
+
+    /// <summary>Exponentially weighted sums for seconds ≈ fixed + perUnit × units.</summary>
+    private sealed class Fit
+    {
+        private double _w, _x, _y, _xx, _xy;
+
+        public void Add(double units, double seconds)
+        {
+            (_w, _x, _y, _xx, _xy) = (Forgetting * _w + 1, Forgetting * _x + units, Forgetting * _y + seconds,
+                Forgetting * _xx + units * units, Forgetting * _xy + units * seconds);
+        }
+
+        public double Predict(double units)
+        {
+            var spread = _w * _xx - _x * _x;
+            // Too little variety in sizes to separate the two costs: assume time in proportion to work.
+            if (spread <= 1e-12 * _w * _xx) return _y / _x * units;
+            var perUnit = (_w * _xy - _x * _y) / spread;
+            var fixedCost = (_y - perUnit * _x) / _w;
+            if (perUnit <= 0 || fixedCost < 0) return _y / _x * units;
+            return fixedCost + perUnit * units;
+        }
     }
 }
