@@ -41,6 +41,7 @@ public static class StageBench
             ("unet_step_ms", Median(t => t.Denoising.TotalMilliseconds) / steps),
             ("vae_decode_512_ms", Median(t => t.Decoding.TotalMilliseconds)),
             ("image_512_20_steps_ms", Median(t => t.Total.TotalMilliseconds)),
+            ("engine_overhead_ratio", Median(t => t.Total / t.InsideOnnx)),
         ];
     }
 }

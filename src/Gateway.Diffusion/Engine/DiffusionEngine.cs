@@ -18,7 +18,7 @@ public sealed class DiffusionEngine : IDisposable
     private readonly OnnxSessionFactory _sessions;
     private readonly ILogger _logger;
     private readonly int _maxQueueLength;
-    private readonly int _maxBatchImages;
+    private readonly int? _maxBatchImages;
     private readonly TimeSpan _batchWindow;
     private readonly ConcurrentDictionary<string, ModelStatus> _status = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, StableDiffusionModel> _loaded = new(StringComparer.Ordinal);
@@ -37,7 +37,7 @@ public sealed class DiffusionEngine : IDisposable
         Catalog = catalog;
         _sessions = sessions;
         _maxQueueLength = Math.Max(0, options.MaxQueueLength);
-        _maxBatchImages = Math.Max(1, options.MaxBatchImages);
+        _maxBatchImages = options.MaxBatchImages is { } max ? Math.Max(1, max) : null;
         _batchWindow = options.BatchWindow;
         _logger = logger;
         foreach (var entry in catalog.Models) _status[entry.Id] = new ModelStatus(entry, ModelState.NotLoaded);
@@ -245,7 +245,7 @@ public sealed class DiffusionEngine : IDisposable
                     continue;
                 }
             }
-            if (_batchWindow > TimeSpan.Zero && first.Request.ImageCount < _maxBatchImages) Thread.Sleep(_batchWindow);
+            if (_batchWindow > TimeSpan.Zero && first.Request.ImageCount < MaxBatchImages) Thread.Sleep(_batchWindow);
             List<WorkItem> batch;
             lock (_lock)
             {
@@ -265,24 +265,28 @@ public sealed class DiffusionEngine : IDisposable
         }
     }
 
+    /// <summary>The configured batch limit, or the execution provider's default.</summary>
+    private int MaxBatchImages => _maxBatchImages ?? (_sessions.ActiveProvider == "cuda" ? 8 : 1);
+
     /// <summary>The first item and the waiting ones that can share its run: same batch key and priority, in dispatch
     /// order, up to the image limit. Joining never moves a request ahead of a higher-priority one.</summary>
     private List<WorkItem> GatherBatch(WorkItem first)
     {
         var batch = new List<WorkItem> { first };
         var images = first.Request.ImageCount;
-        if (_maxBatchImages <= 1 || images >= _maxBatchImages) return batch;
+        var limit = MaxBatchImages;
+        if (images >= limit) return batch;
         foreach (var candidate in _queue.InDispatchOrder())
         {
             if (candidate.Options.Priority != first.Options.Priority || candidate.Resolved.Key != first.Resolved.Key ||
-                images + candidate.Request.ImageCount > _maxBatchImages)
+                images + candidate.Request.ImageCount > limit)
                 continue;
             _queue.Remove(candidate, candidate.Options.Priority, candidate.Options.Client);
             // Each taken item was counted by one release of the signal; take that count back.
             _signal.Wait(0);
             batch.Add(candidate);
             images += candidate.Request.ImageCount;
-            if (images >= _maxBatchImages) break;
+            if (images >= limit) break;
         }
         return batch;
     }

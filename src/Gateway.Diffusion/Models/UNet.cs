@@ -97,10 +97,14 @@ internal sealed class UNetStepper : IDisposable
 
     public void WriteSample(ReadOnlySpan<float> latents, int row) => SampleTensor.Write(latents, row * RowLength);
 
-    public void Run(float timestep, RunOptions runOptions)
+    public void Run(float timestep, RunOptions runOptions, OnnxClock clock)
     {
         TimestepTensor.Fill(timestep);
-        _session.RunWithBinding(runOptions, _binding);
+        clock.Run((this, runOptions), static s =>
+        {
+            s.Item1._session.RunWithBinding(s.runOptions, s.Item1._binding);
+            return 0;
+        });
     }
 
     public void ReadPrediction(Span<float> destination, int row) => _output.Read(destination, row * RowLength);

@@ -14,6 +14,7 @@ internal sealed class VaeDecoder : IDisposable
     private readonly TensorSignature _output;
     private readonly string[] _inputNames = [LatentSample.Name];
     private readonly string[] _outputNames = [Sample.Name];
+    private (OnnxTensor Input, OnnxTensor Output)? _buffers;
 
     public VaeDecoder(OnnxModelFile file)
     {
@@ -23,19 +24,35 @@ internal sealed class VaeDecoder : IDisposable
         file.RejectUnfedInputs(_inputNames, "VAE decoder");
     }
 
-    /// <summary>Decodes one latent image [channels, h, w] into [3, 8h, 8w].</summary>
-    public float[] Decode(ReadOnlySpan<float> latents, int channels, int latentHeight, int latentWidth, RunOptions runOptions)
+    /// <summary>Decodes one latent image [channels, h, w] into <paramref name="pixels"/>, [3, 8h, 8w]. The tensors are
+    /// kept for the next image of the same size (the worker decodes one image at a time).</summary>
+    public void Decode(ReadOnlySpan<float> latents, int channels, int latentHeight, int latentWidth, Span<float> pixels,
+        RunOptions runOptions, OnnxClock clock)
     {
-        var height = latentHeight * 8;
-        var width = latentWidth * 8;
-        using var input = OnnxTensor.Allocate(_input.ElementType, 1, channels, latentHeight, latentWidth);
-        using var output = OnnxTensor.Allocate(_output.ElementType, 1, 3, height, width);
-        input.Write(latents);
-        _file.Session.Run(runOptions, _inputNames, [input.Value], _outputNames, [output.Value]);
-        var pixels = new float[3 * height * width];
-        output.Read(pixels);
-        return pixels;
+        var buffers = BuffersFor(channels, latentHeight, latentWidth);
+        buffers.Input.Write(latents);
+        clock.Run((this, buffers, runOptions), static s =>
+        {
+            s.Item1._file.Session.Run(s.runOptions, s.Item1._inputNames, [s.buffers.Input.Value], s.Item1._outputNames, [s.buffers.Output.Value]);
+            return 0;
+        });
+        buffers.Output.Read(pixels);
     }
 
-    public void Dispose() => _file.Dispose();
+    private (OnnxTensor Input, OnnxTensor Output) BuffersFor(int channels, int latentHeight, int latentWidth)
+    {
+        if (_buffers is { } cached && cached.Input.Shape.SequenceEqual([1L, channels, latentHeight, latentWidth])) return cached;
+        _buffers?.Input.Dispose();
+        _buffers?.Output.Dispose();
+        _buffers = (OnnxTensor.Allocate(_input.ElementType, 1, channels, latentHeight, latentWidth),
+            OnnxTensor.Allocate(_output.ElementType, 1, 3, latentHeight * 8, latentWidth * 8));
+        return _buffers.Value;
+    }
+
+    public void Dispose()
+    {
+        _buffers?.Input.Dispose();
+        _buffers?.Output.Dispose();
+        _file.Dispose();
+    }
 }

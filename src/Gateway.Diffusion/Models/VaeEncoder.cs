@@ -31,14 +31,19 @@ internal sealed class VaeEncoder : IDisposable
     public string DisplayName => _file.DisplayName;
 
     /// <summary>Encodes one image [3, height, width] into latents [channels, height/8, width/8].</summary>
-    public float[] Encode(ReadOnlySpan<float> pixels, int height, int width, int channels, INoiseSource noise, RunOptions runOptions)
+    public float[] Encode(ReadOnlySpan<float> pixels, int height, int width, int channels, INoiseSource noise, RunOptions runOptions,
+        OnnxClock clock)
     {
         var latentLength = channels * (height / 8) * (width / 8);
         var outputChannels = _output.Name == LatentParameters.Name ? 2 * channels : channels;
         using var input = OnnxTensor.Allocate(_input.ElementType, 1, 3, height, width);
         using var output = OnnxTensor.Allocate(_output.ElementType, 1, outputChannels, height / 8, width / 8);
         input.Write(pixels);
-        _file.Session.Run(runOptions, _inputNames, [input.Value], [_output.Name], [output.Value]);
+        clock.Run((this, input, output, runOptions), static s =>
+        {
+            s.Item1._file.Session.Run(s.runOptions, s.Item1._inputNames, [s.input.Value], [s.Item1._output.Name], [s.output.Value]);
+            return 0;
+        });
 
         var latents = new float[latentLength];
         output.Read(latents);

@@ -75,6 +75,12 @@ public sealed class TorchGenerator : INoiseSource
 
     private static void NormalFill16(Span<float> block)
     {
+        if (AvxMathFun.VectorSupported)
+        {
+            AvxMathFun.BoxMuller8(block, TwoPi);
+            return;
+        }
+
         for (int j = 0; j < HalfBlock; j++)
         {
             float u1 = 1f - block[j]; // [0, 1) -> (0, 1] so that log stays finite.

@@ -1,4 +1,5 @@
 using Gateway.Diffusion.Models;
+using Gateway.Diffusion.Onnx;
 using Microsoft.ML.OnnxRuntime;
 
 namespace Gateway.Diffusion.Pipelines;
@@ -7,7 +8,7 @@ namespace Gateway.Diffusion.Pipelines;
 /// Text embeddings for every prompt of a batch: cached ones are reused, the rest go through the text encoder in one
 /// call. An embedding is [sequence, hidden] for one prompt.
 /// </summary>
-internal sealed class PromptEncoder(StableDiffusionModel model, RunOptions runOptions, OnnxClock onnx, CancellationToken cancellationToken)
+internal sealed class PromptEncoder(StableDiffusionModel model, RunOptions runOptions, OnnxClock onnx)
 {
     private readonly Dictionary<string, float[]> _embeddings = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int[]> _pending = new(StringComparer.Ordinal);
@@ -28,7 +29,7 @@ internal sealed class PromptEncoder(StableDiffusionModel model, RunOptions runOp
         var texts = _pending.Keys.ToList();
         var ids = new int[texts.Count * sequence];
         for (var i = 0; i < texts.Count; i++) _pending[texts[i]].CopyTo(ids, i * sequence);
-        var (hiddenStates, hidden) = onnx.Time(() => model.TextEncoder.Encode(ids, texts.Count, sequence, runOptions), cancellationToken);
+        var (hiddenStates, hidden) = model.TextEncoder.Encode(ids, texts.Count, sequence, runOptions, onnx);
         var rowLength = sequence * hidden;
         for (var i = 0; i < texts.Count; i++)
         {

@@ -3,6 +3,7 @@ using System.Numerics.Tensors;
 using Gateway.Diffusion.Imaging;
 using Gateway.Diffusion.Models;
 using Gateway.Diffusion.Noise;
+using Gateway.Diffusion.Onnx;
 using Microsoft.ML.OnnxRuntime;
 
 namespace Gateway.Diffusion.Pipelines;
@@ -44,18 +45,18 @@ internal static class StableDiffusionPipeline
     private static GenerationResult?[] RunBatch(StableDiffusionModel model, IReadOnlyList<BatchMember> members, RunOptions runOptions,
         CancellationToken cancellationToken, Stopwatch total)
     {
-        var onnx = new OnnxClock();
+        var onnx = new OnnxClock(cancellationToken);
         var key = members[0].Resolved.Key;
 
         var textStart = total.Elapsed;
-        var prompts = new PromptEncoder(model, runOptions, onnx, cancellationToken);
+        var prompts = new PromptEncoder(model, runOptions, onnx);
         var warnings = members.Select(m => prompts.Prepare(m.Request, m.Resolved.Guided)).ToArray();
         prompts.EncodePending();
         var textTime = total.Elapsed - textStart;
 
         var lanes = new List<DenoiseLane>();
         foreach (var member in members)
-            lanes.AddRange(CreateLanes(model, member, prompts, runOptions, onnx, cancellationToken));
+            lanes.AddRange(CreateLanes(model, member, prompts, runOptions, onnx));
 
         var denoiseStart = total.Elapsed;
         Denoise(model, lanes, key, runOptions, onnx, cancellationToken);
@@ -64,12 +65,13 @@ internal static class StableDiffusionPipeline
         var decodeStart = total.Elapsed;
         var images = members.ToDictionary(m => m, _ => new List<GeneratedImage>());
         var channels = model.UNet.LatentChannels;
+        var pixels = new float[3 * key.Width * key.Height];
         foreach (var lane in lanes)
         {
             if (lane.Member.Token.IsCancellationRequested) lane.Member.Dropped = true;
             if (lane.Member.Dropped) continue;
             TensorPrimitives.Divide(lane.Latents, model.VaeScalingFactor, lane.Latents);
-            var pixels = onnx.Time(() => model.VaeDecoder.Decode(lane.Latents, channels, key.Height / 8, key.Width / 8, runOptions), cancellationToken);
+            model.VaeDecoder.Decode(lane.Latents, channels, key.Height / 8, key.Width / 8, pixels, runOptions, onnx);
             images[lane.Member].Add(new GeneratedImage(VaeImageConversion.ToImage(pixels, key.Width, key.Height), lane.Seed));
         }
         var decodeTime = total.Elapsed - decodeStart;
@@ -90,7 +92,7 @@ internal static class StableDiffusionPipeline
 
     /// <summary>One lane per image: image <c>k</c> of a request uses seed + k, its own generator and scheduler.</summary>
     private static IEnumerable<DenoiseLane> CreateLanes(StableDiffusionModel model, BatchMember member, PromptEncoder prompts,
-        RunOptions runOptions, OnnxClock onnx, CancellationToken cancellationToken)
+        RunOptions runOptions, OnnxClock onnx)
     {
         var request = member.Request;
         var resolved = member.Resolved;
@@ -114,7 +116,7 @@ internal static class StableDiffusionPipeline
             }
             else
             {
-                var clean = onnx.Time(() => model.VaeEncoder!.Encode(initPixels, request.Height, request.Width, channels, generator, runOptions), cancellationToken);
+                var clean = model.VaeEncoder!.Encode(initPixels, request.Height, request.Width, channels, generator, runOptions, onnx);
                 TensorPrimitives.Multiply(clean, model.VaeScalingFactor, clean);
                 var start = resolved.Key.StartIndex;
                 if (start < scheduler.Timesteps.Count)
@@ -170,8 +172,7 @@ internal static class StableDiffusionPipeline
                     for (var r = 0; r < rowsPerLane; r++) stepper.WriteSample(scaled, lane.FirstRow + r);
                 }
 
-                onnx.Time((stepper, timestep: timesteps[i], runOptions),
-                    static state => state.stepper.Run(state.timestep, state.runOptions), cancellationToken);
+                stepper.Run(timesteps[i], runOptions, onnx);
 
                 foreach (var lane in active)
                 {

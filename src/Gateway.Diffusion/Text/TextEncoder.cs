@@ -25,11 +25,12 @@ internal sealed class TextEncoder : IDisposable
     }
 
     /// <summary>Encodes <paramref name="batch"/> rows of <paramref name="sequenceLength"/> ids; returns [batch, sequence, hidden] and the hidden size.</summary>
-    public (float[] HiddenStates, int HiddenSize) Encode(ReadOnlySpan<int> ids, int batch, int sequenceLength, RunOptions runOptions)
+    public (float[] HiddenStates, int HiddenSize) Encode(ReadOnlySpan<int> ids, int batch, int sequenceLength, RunOptions runOptions, OnnxClock clock)
     {
         using var input = OnnxTensor.Allocate(_input.ElementType, batch, sequenceLength);
         input.WriteIds(ids);
-        using var outputs = _file.Session.Run(runOptions, _inputNames, [input.Value], _outputNames);
+        using var outputs = clock.Run((this, input, runOptions),
+            static s => s.Item1._file.Session.Run(s.runOptions, s.Item1._inputNames, [s.input.Value], s.Item1._outputNames));
         var output = outputs[0];
         var shape = output.GetTensorTypeAndShape().Shape;
         var hidden = checked((int)shape[2]);

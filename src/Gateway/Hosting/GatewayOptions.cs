@@ -23,8 +23,9 @@ public sealed class GatewayOptions
     /// <summary>Generations that may wait; more are answered 429.</summary>
     public int MaxQueueLength { get; set; } = 64;
 
-    /// <summary>Most images denoised together when compatible requests wait (same model, size, steps, sampler); 1 = no batching.</summary>
-    public int MaxBatchImages { get; set; } = 8;
+    /// <summary>Most images denoised together when compatible requests wait (same model, size, steps, sampler); 1 = no
+    /// batching; unset: 8 on CUDA, 1 on the CPU.</summary>
+    public int? MaxBatchImages { get; set; }
 
     /// <summary>Milliseconds the worker waits for compatible requests before a run that has room; 0 batches only what already waits.</summary>
     public int BatchWindowMs { get; set; }
