@@ -23,6 +23,9 @@ public static class GatewayServer
         builder.Services.AddOpenAiApi();
         builder.Services.AddGatewaySwagger();
         builder.Services.AddHostedService<ModelLoaderService>();
+        // Answers carry megabytes of base64; the default encoder would escape every '+' in them as \u002B.
+        builder.Services.ConfigureHttpJsonOptions(json =>
+            json.SerializerOptions.Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping);
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = options.MaxRequestBytes);
 
         var app = builder.Build();
