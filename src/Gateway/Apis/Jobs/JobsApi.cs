@@ -17,14 +17,12 @@ public static class JobsApi
         services.AddSingleton<JobStore>();
         services.AddSingleton<ActiveJobs>();
         services.AddSingleton<JobRunner>();
+        services.AddHostedService<JobRecoveryService>();
         return services;
     }
 
     public static IEndpointRouteBuilder MapJobsApi(this IEndpointRouteBuilder app)
     {
-        // Opened now, not on the first request: jobs a previous process left unfinished are marked failed before any are served.
-        app.ServiceProvider.GetRequiredService<JobStore>();
-
         app.MapPost("/submit_job", SubmitJobEndpoint.HandleAsync)
             .RequireApiKey()
             .WithTags(Tag)
