@@ -12,7 +12,8 @@ public static class ChartWriter
         using var surface = SKSurface.Create(new SKImageInfo(width, height));
         var canvas = surface.Canvas;
         canvas.Clear(SKColors.White);
-        using var font = new SKFont(SKTypeface.Default, 15);
+        using var typeface = LoadTypeface();
+        using var font = new SKFont(typeface, 15);
         using var ink = new SKPaint { Color = SKColors.Black, IsAntialias = true };
         canvas.DrawText(title, margin, 28, SKTextAlign.Left, font, ink);
         Panel(canvas, font, new SKRect(margin, 50, width / 2 - 20, height - margin), points, p => p.LatencyMs, "median latency (ms)", SKColors.SteelBlue);
@@ -21,6 +22,16 @@ public static class ChartWriter
         using var data = image.Encode(SKEncodedImageFormat.Png, 100);
         File.WriteAllBytes(path, data.ToArray());
     }
+
+    /// <summary>The Linux build of SkiaSharp we use has no fontconfig, so the default typeface draws nothing: load a
+    /// common system font by path.</summary>
+    private static SKTypeface LoadTypeface() =>
+        new[]
+        {
+            "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
+            "/usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf",
+            "/usr/share/fonts/TTF/DejaVuSans.ttf",
+        }.Where(File.Exists).Select(SKTypeface.FromFile).FirstOrDefault(t => t is not null) ?? SKTypeface.Default;
 
     private static void Panel(SKCanvas canvas, SKFont font, SKRect area, IReadOnlyList<LoadPoint> points, Func<LoadPoint, double> value,
         string label, SKColor color)
