@@ -15,9 +15,9 @@ public static class ChartWriter
         using var typeface = LoadTypeface();
         using var font = new SKFont(typeface, 15);
         using var ink = new SKPaint { Color = SKColors.Black, IsAntialias = true };
-        canvas.DrawText(title, margin, 28, SKTextAlign.Left, font, ink);
-        Panel(canvas, font, new SKRect(margin, 50, width / 2 - 20, height - margin), points, p => p.LatencyMs, "median latency (ms)", SKColors.SteelBlue);
-        Panel(canvas, font, new SKRect(width / 2 + margin, 50, width - 20, height - margin), points, p => p.ImagesPerSecond, "images / s", SKColors.IndianRed);
+        canvas.DrawText(title, margin, 24, SKTextAlign.Left, font, ink);
+        Panel(canvas, font, new SKRect(margin, 70, width / 2 - 50, height - margin), points, p => p.LatencyMs, "median latency (ms)", SKColors.SteelBlue);
+        Panel(canvas, font, new SKRect(width / 2 + margin, 70, width - 50, height - margin), points, p => p.ImagesPerSecond, "images / s", SKColors.IndianRed);
         using var image = surface.Snapshot();
         using var data = image.Encode(SKEncodedImageFormat.Png, 100);
         File.WriteAllBytes(path, data.ToArray());
