@@ -17,7 +17,8 @@ public static class VaeImageConversion
         {
             TensorPrimitives.Multiply(planar.Slice(c * plane, plane), 0.5f, scaled);
             TensorPrimitives.Add(scaled, 0.5f, scaled);
-            TensorPrimitives.Clamp(scaled, 0f, 1f, scaled);
+            TensorPrimitives.Max(scaled, 0f, scaled);
+            TensorPrimitives.Min(scaled, 1f, scaled);
             TensorPrimitives.Multiply(scaled, 255f, scaled);
             TensorPrimitives.Round(scaled, MidpointRounding.ToEven, scaled);
             for (var i = 0; i < plane; i++) rgba[4 * i + c] = (byte)scaled[i];

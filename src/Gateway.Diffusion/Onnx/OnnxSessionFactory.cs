@@ -14,6 +14,10 @@ public sealed record OnnxOptions
     /// <summary>The CUDA device to run on.</summary>
     public int DeviceId { get; init; }
 
+    /// <summary>Path of an execution-provider plugin library (e.g. <c>libonnxruntime_providers_cuda.so</c>) to register
+    /// with ONNX Runtime's plugin API, for builds whose core has no CUDA provider compiled in; null uses the built-in one.</summary>
+    public string? ProviderLibrary { get; init; }
+
     /// <summary>Threads for one operator; 0 lets ONNX Runtime use every core.</summary>
     public int IntraOpThreads { get; init; }
 }
@@ -51,6 +55,29 @@ public sealed class OnnxSessionFactory
         }
     }
 
+    private const string CudaEpName = "CUDAExecutionProvider";
+    private static readonly Lock RegistrationLock = new();
+    private static string? _registeredLibrary;
+
+    /// <summary>The plugin route: register the provider library once per process, then append the CUDA device.</summary>
+    private void AppendCudaPlugin(SessionOptions options, string library)
+    {
+        var env = OrtEnv.Instance();
+        lock (RegistrationLock)
+        {
+            if (_registeredLibrary is null)
+            {
+                env.RegisterExecutionProviderLibrary("cuda", Path.GetFullPath(library));
+                _registeredLibrary = library;
+            }
+        }
+        var devices = env.GetEpDevices().Where(d => d.EpName == CudaEpName).ToList();
+        if (_options.DeviceId >= devices.Count)
+            throw new InvalidOperationException(
+                $"{library} is registered but offers {devices.Count} CUDA device(s); Gateway:DeviceId is {_options.DeviceId}.");
+        options.AppendExecutionProvider(env, [devices[_options.DeviceId]], new Dictionary<string, string>());
+    }
+
     private SessionOptions CreateSessionOptions()
     {
         var options = new SessionOptions
@@ -63,12 +90,13 @@ public sealed class OnnxSessionFactory
         {
             try
             {
-                options.AppendExecutionProvider_CUDA(_options.DeviceId);
+                if (_options.ProviderLibrary is { } library) AppendCudaPlugin(options, library);
+                else options.AppendExecutionProvider_CUDA(_options.DeviceId);
                 ActiveProvider = "cuda";
             }
-            catch (Exception e) when (e is OnnxRuntimeException or EntryPointNotFoundException or DllNotFoundException)
+            catch (Exception e) when (e is OnnxRuntimeException or EntryPointNotFoundException or DllNotFoundException or InvalidOperationException)
             {
-                // The CPU package of ONNX Runtime has no CUDA provider; build with -p:OnnxRuntimeFlavor=Gpu for it.
+                // The CPU package of ONNX Runtime has no CUDA provider; see README, GPU.
                 _cudaUnavailable = true;
                 _logger.LogWarning("CUDA execution provider is not available ({Reason}); running on the CPU.", e.Message);
             }

@@ -10,7 +10,13 @@ public static class EngineFactory
         DiffusionEngine.Create(new EngineOptions
         {
             ModelsDirectory = ModelsDirectory.Resolve(options.ModelsDir),
-            Onnx = new OnnxOptions { ExecutionProvider = options.ExecutionProvider, IntraOpThreads = options.IntraOpThreads },
+            Onnx = new OnnxOptions
+            {
+                ExecutionProvider = options.ExecutionProvider,
+                DeviceId = options.DeviceId,
+                ProviderLibrary = options.CudaProviderLibrary,
+                IntraOpThreads = options.IntraOpThreads,
+            },
             MaxQueueLength = options.MaxQueueLength,
             MaxBatchImages = options.MaxBatchImages,
             BatchWindow = TimeSpan.FromMilliseconds(options.BatchWindowMs),

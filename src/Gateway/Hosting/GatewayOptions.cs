@@ -14,6 +14,13 @@ public sealed class GatewayOptions
     /// <summary><c>cpu</c> (default) or <c>cuda</c>.</summary>
     public string ExecutionProvider { get; set; } = "cpu";
 
+    /// <summary>With <c>cuda</c>: the GPU to use.</summary>
+    public int DeviceId { get; set; }
+
+    /// <summary>With <c>cuda</c>: an execution-provider plugin library to register (ONNX Runtime's plugin API), for a
+    /// core without the CUDA provider built in; unset uses the built-in provider.</summary>
+    public string? CudaProviderLibrary { get; set; }
+
     /// <summary>Threads for one ONNX operator; 0 uses every core.</summary>
     public int IntraOpThreads { get; set; }
 

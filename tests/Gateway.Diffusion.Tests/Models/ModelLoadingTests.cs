@@ -131,6 +131,20 @@ public sealed class ModelLoadingTests
     }
 
     [Fact]
+    public void A_cuda_plugin_library_that_cannot_load_falls_back_to_the_cpu_with_a_warning()
+    {
+        var logger = new ListLogger();
+        using var engine = DiffusionEngine.Create(new EngineOptions
+        {
+            ModelsDirectory = TestModels.Directory,
+            Onnx = new Gateway.Diffusion.Onnx.OnnxOptions { ExecutionProvider = "cuda", ProviderLibrary = "/nonexistent/libonnxruntime_providers_cuda.so" },
+        }, new SingleLoggerFactory(logger));
+        engine.Load("tiny-sd");
+        Assert.Equal(ModelState.Ready, engine.Models.Single(m => m.Entry.Id == "tiny-sd").State);
+        Assert.Single(logger.Messages, m => m.Contains("CUDA execution provider is not available") && m.Contains("running on the CPU"));
+    }
+
+    [Fact]
     public void An_unknown_execution_provider_is_refused()
     {
         var error = Assert.Throws<ArgumentException>(() => DiffusionEngine.Create(new EngineOptions
