@@ -23,14 +23,17 @@ public sealed class HttpBench : IAsyncDisposable
     private readonly HttpClient _client;
     private readonly DiffusionEngine _engine;
     private readonly string _dataDirectory;
+    private readonly string _model;
     private int _seed;
 
-    private HttpBench(WebApplication app, HttpClient client, DiffusionEngine engine, string dataDirectory)
+    private HttpBench(WebApplication app, HttpClient client, DiffusionEngine engine, string dataDirectory, string model)
     {
-        (_app, _client, _engine, _dataDirectory) = (app, client, engine, dataDirectory);
+        (_app, _client, _engine, _dataDirectory, _model) = (app, client, engine, dataDirectory, model);
     }
 
-    public static async Task<HttpBench> StartAsync(string modelsDirectory)
+    /// <summary>Starts the server (configured from the environment, e.g. <c>Gateway__ExecutionProvider=cuda</c>) and
+    /// warms <paramref name="model"/> up.</summary>
+    public static async Task<HttpBench> StartAsync(string modelsDirectory, string model)
     {
         var data = Directory.CreateTempSubdirectory("gateway-bench-").FullName;
         var app = GatewayServer.Build(["--urls", "http://127.0.0.1:0", "--Gateway:ModelsDir", modelsDirectory, "--Gateway:DataDir", data,
@@ -40,7 +43,7 @@ public sealed class HttpBench : IAsyncDisposable
         var client = new HttpClient { BaseAddress = new Uri(address), Timeout = TimeSpan.FromMinutes(5) };
         var engine = app.Services.GetRequiredService<DiffusionEngine>();
         while (!engine.IsReady) await Task.Delay(50);
-        var bench = new HttpBench(app, client, engine, data);
+        var bench = new HttpBench(app, client, engine, data, model);
         for (var i = 0; i < 3; i++) await bench.GenerateAsync();
         return bench;
     }
@@ -79,7 +82,7 @@ public sealed class HttpBench : IAsyncDisposable
         var seed = Interlocked.Increment(ref _seed);
         using var response = await _client.PostAsJsonAsync("/v1/image/generation", new
         {
-            model_name = "tiny-sd",
+            model_name = _model,
             prompt = "a lighthouse on a cliff at dusk",
             width = 512,
             height = 512,

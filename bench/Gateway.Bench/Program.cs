@@ -2,17 +2,20 @@ using System.Globalization;
 using System.Text.Json;
 using Gateway.Bench;
 using Gateway.Hosting;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging.Abstractions;
 
-// bash bench/run.sh [--quick | --full [--out DIR] | --gpu]
-var quick = !args.Contains("--full");
-if (args.Contains("--gpu"))
-{
-    Console.Error.WriteLine("--gpu needs the CUDA build of ONNX Runtime (dotnet build -p:OnnxRuntimeFlavor=Gpu) and full-size models; " +
-                            "this build runs on the CPU only. See README, Limitations.");
-    return 2;
-}
-var outDirectory = args.SkipWhile(a => a != "--out").Skip(1).FirstOrDefault() ?? Path.Combine("bench", "results");
-var models = ModelsDirectory.Resolve("onnx-models");
+// bash bench/run.sh [--quick | --full [--out DIR] | --gpu] [--model ID]
+// The engine and server read the usual configuration from the environment, e.g. Gateway__ModelsDir,
+// Gateway__ExecutionProvider=cuda, Gateway__CudaProviderLibrary (docs/gpu.md).
+var mode = args.Contains("--gpu") ? "gpu" : args.Contains("--full") ? "full" : "quick";
+string? Option(string name) => args.SkipWhile(a => a != name).Skip(1).FirstOrDefault();
+var model = Option("--model") ?? "tiny-sd";
+var outDirectory = Option("--out") ?? Path.Combine("bench", "results");
+var gateway = new ConfigurationBuilder().AddEnvironmentVariables().Build()
+    .GetSection(GatewayOptions.Section).Get<GatewayOptions>() ?? new GatewayOptions();
+var models = ModelsDirectory.Resolve(gateway.ModelsDir);
+gateway.ModelsDir = models;
 var report = new List<(string Name, double Value)>();
 void Print(string name, double value)
 {
@@ -20,19 +23,31 @@ void Print(string name, double value)
     Console.WriteLine($"{name}: {value.ToString("0.###", CultureInfo.InvariantCulture)}");
 }
 
-foreach (var (name, value) in await StageBench.RunAsync(models, quick ? 5 : 15)) Print(name, value);
-foreach (var (name, value) in CodecBench.Run(quick ? 7 : 21)) Print(name, value);
-
-await using (var http = await HttpBench.StartAsync(models))
+await using var gpuMemory = new GpuMemorySampler();
+using (var engine = EngineFactory.Create(gateway, NullLoggerFactory.Instance))
 {
-    var (overhead, sequentialRate) = await http.SequentialAsync(quick ? 8 : 24);
+    foreach (var (name, value) in await StageBench.RunAsync(engine, model, mode == "quick" ? 5 : 15)) Print(name, value);
+    Console.WriteLine($"execution_provider: {engine.ExecutionProvider}");
+}
+if (mode != "gpu")
+    foreach (var (name, value) in CodecBench.Run(mode == "quick" ? 7 : 21)) Print(name, value);
+
+await using (var http = await HttpBench.StartAsync(models, model))
+{
+    var (overhead, sequentialRate) = await http.SequentialAsync(mode == "quick" ? 8 : 24);
     Print("overhead_ratio", overhead);
     Print("sequential_images_per_s", sequentialRate);
-    var concurrent = await http.ConcurrentAsync(8, quick ? 1 : 3);
+    Print("image_latency_ms", 1000 / sequentialRate);
+    var concurrent = await http.ConcurrentAsync(8, mode == "quick" ? 1 : 3);
     Print("concurrent8_images_per_s", concurrent.ImagesPerSecond);
     Print("batch_speedup", concurrent.ImagesPerSecond / sequentialRate);
 
-    if (!quick)
+    if (mode == "gpu")
+    {
+        foreach (var level in new[] { 1, 4 })
+            Print($"concurrent{level}_images_per_s", (await http.ConcurrentAsync(level, 3)).ImagesPerSecond);
+    }
+    else if (mode == "full")
     {
         var points = new List<LoadPoint>();
         foreach (var level in new[] { 1, 2, 4, 8, 16 }) points.Add(await http.ConcurrentAsync(level, 3));
@@ -40,13 +55,16 @@ await using (var http = await HttpBench.StartAsync(models))
         var json = JsonSerializer.Serialize(new
         {
             machine = new { Environment.ProcessorCount, os = Environment.OSVersion.ToString(), runtime = Environment.Version.ToString() },
+            model,
             metrics = report.ToDictionary(r => r.Name, r => r.Value),
             load = points,
         }, new JsonSerializerOptions { WriteIndented = true });
         await File.WriteAllTextAsync(Path.Combine(outDirectory, "report.json"), json);
-        ChartWriter.Write(Path.Combine(outDirectory, "load.png"), points, "tiny-sd, 512x512, 20 steps, CPU: latency and throughput against concurrency");
+        ChartWriter.Write(Path.Combine(outDirectory, "load.png"), points,
+            $"{model}, 512x512, 20 steps: latency and throughput against concurrency");
         Console.WriteLine($"report: {Path.Combine(outDirectory, "report.json")}, chart: {Path.Combine(outDirectory, "load.png")}");
     }
 }
 Print("peak_rss_mib", ProcessStats.PeakRssMib());
+if (gpuMemory.PeakMib is { } vram) Print("peak_vram_mib", vram);
 return 0;

@@ -8,11 +8,11 @@ namespace Gateway.Bench;
 /// <summary>Where one image's time goes, measured in the engine without HTTP: tokenizer, text encoder, UNet step, VAE.</summary>
 public static class StageBench
 {
-    public static async Task<List<(string Name, double Value)>> RunAsync(string modelsDirectory, int runs)
+    public static async Task<List<(string Name, double Value)>> RunAsync(DiffusionEngine engine, string model, int runs)
     {
-        using var engine = DiffusionEngine.Create(new EngineOptions { ModelsDirectory = modelsDirectory });
-        engine.Load("tiny-sd");
-        var tokenizer = ClipTokenizer.Load(Path.Combine(modelsDirectory, "tiny-sd", "tokenizer"));
+        engine.Load(model);
+        engine.Catalog.TryGet(model, out var entry);
+        var tokenizer = ClipTokenizer.Load(Path.Combine(entry.Directory, "tokenizer"));
 
         const string prompt = "a lighthouse on a cliff at dusk, dramatic sky, photograph";
         for (var i = 0; i < 200; i++) tokenizer.Encode(prompt + i);
@@ -28,7 +28,7 @@ public static class StageBench
             // A new prompt each run, so the text encoder runs instead of the embedding cache answering.
             var result = await engine.GenerateAsync(new GenerationRequest
             {
-                Model = "tiny-sd", Prompt = $"{prompt} {i}", Width = 512, Height = 512, Steps = steps, Guidance = 7.5, Seed = (ulong)i,
+                Model = model, Prompt = $"{prompt} {i}", Width = 512, Height = 512, Steps = steps, Guidance = 7.5, Seed = (ulong)i,
                 Sampler = "Euler a",
             });
             if (i > 0) timings.Add(result.Timings);
@@ -38,7 +38,7 @@ public static class StageBench
         [
             ("tokenize_ms", tokenizeMs),
             ("text_encoder_ms", Median(t => t.TextEncoding.TotalMilliseconds)),
-            ("unet_step_ms", Median(t => t.Denoising.TotalMilliseconds) / steps),
+            ("unet_step_ms", Median(t => t.Denoising.TotalMilliseconds) / steps), // batch 2: guidance on
             ("vae_decode_512_ms", Median(t => t.Decoding.TotalMilliseconds)),
             ("image_512_20_steps_ms", Median(t => t.Total.TotalMilliseconds)),
             ("engine_overhead_ratio", Median(t => t.Total / t.InsideOnnx)),

@@ -59,6 +59,9 @@ public sealed class DiffusionEngine : IDisposable
         get { lock (_lock) return _statistics; }
     }
 
+    /// <summary>Where the sessions run: <c>cpu</c>, or <c>cuda</c> once a session got the CUDA provider.</summary>
+    public string ExecutionProvider => _sessions.ActiveProvider;
+
     /// <summary>Generations waiting, not counting the one running.</summary>
     public int QueueLength
     {
