@@ -1,3 +1,5 @@
+using System.Numerics;
+
 namespace Gateway.Diffusion.Noise;
 
 /// <summary>
@@ -42,6 +44,49 @@ public sealed class Mt19937
         y ^= (y << 15) & 0xEFC60000;
         y ^= y >> 18;
         return y;
+    }
+
+    /// <summary>The next <c>destination.Length</c> outputs, the same as that many <see cref="NextUInt32"/> calls,
+    /// tempered a vector at a time.</summary>
+    public void Fill(Span<uint> destination)
+    {
+        var filled = 0;
+        while (filled < destination.Length)
+        {
+            if (_next == N)
+            {
+                Twist();
+            }
+
+            var count = Math.Min(N - _next, destination.Length - filled);
+            Temper(_state.AsSpan(_next, count), destination.Slice(filled, count));
+            _next += count;
+            filled += count;
+        }
+    }
+
+    private static void Temper(ReadOnlySpan<uint> state, Span<uint> output)
+    {
+        var i = 0;
+        for (; i <= state.Length - Vector<uint>.Count; i += Vector<uint>.Count)
+        {
+            var y = new Vector<uint>(state[i..]);
+            y ^= y >>> 11;
+            y ^= (y << 7) & new Vector<uint>(0x9D2C5680);
+            y ^= (y << 15) & new Vector<uint>(0xEFC60000);
+            y ^= y >>> 18;
+            y.CopyTo(output[i..]);
+        }
+
+        for (; i < state.Length; i++)
+        {
+            var y = state[i];
+            y ^= y >> 11;
+            y ^= (y << 7) & 0x9D2C5680;
+            y ^= (y << 15) & 0xEFC60000;
+            y ^= y >> 18;
+            output[i] = y;
+        }
     }
 
     private void Twist()

@@ -25,6 +25,7 @@ public sealed class TorchGenerator : INoiseSource
     private const float TwoPi = (float)(2.0 * Math.PI);
 
     private readonly Mt19937 _engine;
+    private uint[] _bits = [];
 
     // CPUGeneratorImpl::next_double_normal_sample_: the sine half of the last double Box–Muller pair.
     private double? _cachedNormal;
@@ -67,9 +68,13 @@ public sealed class TorchGenerator : INoiseSource
     private void FillUniform(Span<float> destination)
     {
         // at::uniform_real_distribution<float>(0, 1): the low 24 bits of one 32-bit draw, scaled to [0, 1).
+        // Drawn in bulk into a buffer kept for the next call (ancestral samplers draw the same size every step).
+        if (_bits.Length < destination.Length) _bits = new uint[destination.Length];
+        var bits = _bits.AsSpan(0, destination.Length);
+        _engine.Fill(bits);
         for (int i = 0; i < destination.Length; i++)
         {
-            destination[i] = (_engine.NextUInt32() & 0xFFFFFF) * Float24BitScale;
+            destination[i] = (bits[i] & 0xFFFFFF) * Float24BitScale;
         }
     }
 

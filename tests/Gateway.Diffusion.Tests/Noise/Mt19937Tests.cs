@@ -28,4 +28,23 @@ public sealed class Mt19937Tests
             Assert.Equal(narrow.NextUInt32(), wide.NextUInt32());
         }
     }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(7)]
+    [InlineData(623)]
+    [InlineData(624)]
+    [InlineData(625)]
+    [InlineData(5000)]
+    public void Fill_gives_the_same_stream_as_single_draws(int length)
+    {
+        var single = new Mt19937(42);
+        var bulk = new Mt19937(42);
+        // Start mid-way through a twist, so both the vector and the scalar tail and a new twist are crossed.
+        for (var i = 0; i < 100; i++) Assert.Equal(single.NextUInt32(), bulk.NextUInt32());
+        var filled = new uint[length];
+        bulk.Fill(filled);
+        Assert.Equal(Enumerable.Range(0, length).Select(_ => single.NextUInt32()), filled);
+        Assert.Equal(single.NextUInt32(), bulk.NextUInt32());
+    }
 }
