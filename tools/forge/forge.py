@@ -20,7 +20,11 @@ and `diff -r` it against the committed copy. Needs only numpy and onnx (Debian: 
 
 It also writes small broken models (--fixtures) for the load-time validation tests.
 
+With --preset sd15-full it writes instead a full-size random-weight SD 1.5 (real architectures and shapes,
+fp16, ~2.1 GB; see full.py) for GPU timing; never into the repository.
+
 Usage: /usr/bin/python3 tools/forge/forge.py [--out DIR [--variant tiny-sd|tiny-sd-fp16|all]] [--fixtures DIR]
+       /usr/bin/python3 tools/forge/forge.py --preset sd15-full --out /tmp/models
   --out onnx-models                                                 the tiny models
   --fixtures tests/Gateway.Diffusion.Tests/Fixtures/broken-models   the broken-model fixtures
 """
@@ -357,14 +361,14 @@ def build_text_encoder(fp16):
 
 
 # --- unet --------------------------------------------------------------------------------------------
-def resnet(b, x, leaf, cin, cout, groups, temb=None, temb_dim=0):
+def resnet(b, x, leaf, cin, cout, groups, temb=None, temb_dim=0, eps=1e-5):
     """diffusers ResnetBlock2D: GN-SiLU-conv (+ time embedding) GN-SiLU-conv, plus a (1×1) shortcut."""
     with b.scope(leaf):
-        h = b.conv(b.silu(b.group_norm(x, "norm1", cin, groups, 1e-5)), "conv1", cin, cout, gain=1.4)
+        h = b.conv(b.silu(b.group_norm(x, "norm1", cin, groups, eps)), "conv1", cin, cout, gain=1.4)
         if temb is not None:
             t = b.linear(b.silu(temb), "time_emb_proj", temb_dim, cout)
             h = b.op("Add", h, b.op("Unsqueeze", t, b.const([2, 3])))
-        h = b.conv(b.silu(b.group_norm(h, "norm2", cout, groups, 1e-5)), "conv2", cout, cout, gain=1.4)
+        h = b.conv(b.silu(b.group_norm(h, "norm2", cout, groups, eps)), "conv2", cout, cout, gain=1.4)
         shortcut = x if cin == cout else b.conv(x, "conv_shortcut", cin, cout, k=1)
         return b.op("Add", shortcut, h)
 
@@ -656,7 +660,20 @@ def main():
                         help="which model variant --out writes (default: all)")
     parser.add_argument("--fixtures", metavar="DIR",
                         help="write the broken-model fixtures (" + ", ".join(FIXTURES) + ") into DIR")
+    parser.add_argument("--preset", choices=("sd15-full",),
+                        help="instead of the tiny models, write a full-size random-weight SD 1.5 (fp16, "
+                             "~2.1 GB) into DIR/sd15-full; needs --out, excludes --variant and --fixtures")
+    parser.add_argument("--no-check", action="store_true",
+                        help="with --preset: skip onnx.checker on the written files")
     args = parser.parse_args()
+    if args.preset:
+        if not args.out or args.fixtures or args.variant != "all":
+            parser.error("--preset needs --out DIR and takes no --variant or --fixtures")
+        import full  # tools/forge/full.py
+        print(f"writing {os.path.join(args.out, full.PRESET)}", flush=True)
+        counts = full.forge_full(args.out, check=not args.no_check)
+        print(f"wrote {os.path.join(args.out, full.PRESET)}: {sum(counts.values()):,} parameters in all")
+        return
     if not args.out and not args.fixtures:
         parser.error("nothing to do: give --out DIR and/or --fixtures DIR")
     if args.out:
