@@ -299,13 +299,14 @@ public sealed class DiffusionEngine : IDisposable
         var members = new List<(WorkItem Item, BatchMember Member)>();
         foreach (var item in batch)
         {
-            if (item.Cancellation.Token.IsCancellationRequested)
+            var member = new BatchMember(item.Request, item.Resolved, item.Options.Progress, item.Cancellation.Token, item.Options.Deadline);
+            if (member.ShouldStop)
             {
                 item.CompleteCancelled();
                 continue;
             }
             item.Options.Started?.Invoke();
-            members.Add((item, new BatchMember(item.Request, item.Resolved, item.Options.Progress, item.Cancellation.Token)));
+            members.Add((item, member));
         }
         if (members.Count == 0) return;
 
@@ -323,11 +324,11 @@ public sealed class DiffusionEngine : IDisposable
             }
             for (var i = 0; i < members.Count; i++)
             {
-                if (results[i] is { } result) members[i].Item.Completion.TrySetResult(result);
+                if (results[i] is { } result && !members[i].Member.ShouldStop) members[i].Item.Completion.TrySetResult(result);
                 else members[i].Item.CompleteCancelled();
             }
         }
-        catch (OperationCanceledException) when (members.All(m => m.Member.Token.IsCancellationRequested))
+        catch (OperationCanceledException) when (members.All(m => m.Member.ShouldStop))
         {
             foreach (var (item, _) in members) item.CompleteCancelled();
         }

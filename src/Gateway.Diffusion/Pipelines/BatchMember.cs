@@ -2,12 +2,17 @@ namespace Gateway.Diffusion.Pipelines;
 
 /// <summary>One request inside a batched run, with its own progress and cancellation.</summary>
 internal sealed class BatchMember(GenerationRequest request, ResolvedGeneration resolved, Action<GenerationProgress>? progress,
-    CancellationToken token)
+    CancellationToken token, DateTimeOffset? deadline = null)
 {
     public GenerationRequest Request { get; } = request;
     public ResolvedGeneration Resolved { get; } = resolved;
     public Action<GenerationProgress>? Progress { get; } = progress;
     public CancellationToken Token { get; } = token;
+    public DateTimeOffset? Deadline { get; } = deadline;
+
+    /// <summary>Cancelled, or past its deadline. The deadline is read from the clock too, not only from the timer that
+    /// cancels <see cref="Token"/>: under load that timer can fire late, and a result after the deadline is no result.</summary>
+    public bool ShouldStop => Token.IsCancellationRequested || (Deadline is { } d && DateTimeOffset.UtcNow >= d);
 
     /// <summary>Set when the member was cancelled mid-run and its images left the batch.</summary>
     public bool Dropped { get; set; }

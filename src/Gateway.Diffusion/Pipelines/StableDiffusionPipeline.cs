@@ -68,7 +68,7 @@ internal static class StableDiffusionPipeline
         var pixels = new float[3 * key.Width * key.Height];
         foreach (var lane in lanes)
         {
-            if (lane.Member.Token.IsCancellationRequested) lane.Member.Dropped = true;
+            if (lane.Member.ShouldStop) lane.Member.Dropped = true;
             if (lane.Member.Dropped) continue;
             TensorPrimitives.Divide(lane.Latents, model.VaeScalingFactor, lane.Latents);
             model.VaeDecoder.Decode(lane.Latents, channels, key.Height / 8, key.Width / 8, pixels, runOptions, onnx);
@@ -203,12 +203,12 @@ internal static class StableDiffusionPipeline
         }
     }
 
-    /// <summary>Takes the lanes of members cancelled since the last step out of the batch; true when any left.</summary>
+    /// <summary>Takes the lanes of members cancelled or expired since the last step out of the batch; true when any left.</summary>
     private static bool DropCancelled(ref List<DenoiseLane> active, List<BatchMember> members)
     {
         // Checked every step, so the common case (nobody left) must not allocate.
-        if (!members.Exists(static m => m.Token.IsCancellationRequested)) return false;
-        var cancelled = members.Where(m => m.Token.IsCancellationRequested).ToList();
+        if (!members.Exists(static m => m.ShouldStop)) return false;
+        var cancelled = members.Where(m => m.ShouldStop).ToList();
         foreach (var member in cancelled)
         {
             member.Dropped = true;
