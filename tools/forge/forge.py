@@ -321,12 +321,18 @@ def write_json(path, obj):
 def build_text_encoder(fp16):
     """CLIPTextModel: token + position embedding, pre-LN causal transformer, final LayerNorm, EOS pooling."""
     b = Builder("text_encoder", fp16, SEED + 1)
+    text_encoder_graph(b, TEXT_HIDDEN, TEXT_HEADS, TEXT_INTERMEDIATE, TEXT_LAYERS)
+    return b.model()
+
+
+def text_encoder_graph(b, hidden, heads, intermediate, layers):
+    """The CLIP text model into builder b, at any size (the full-size preset builds it too)."""
     ids = b.input("input_ids", TensorProto.INT32, ["batch_size", "sequence_length"])
     with b.scope("text_model"):
         with b.scope("embeddings"):
-            tokens = b.op("Gather", b.param("token_embedding.weight", [VOCAB, TEXT_HIDDEN], 1.0), ids)
+            tokens = b.op("Gather", b.param("token_embedding.weight", [VOCAB, hidden], 1.0), ids)
             seq_len = b.op("Shape", ids, start=1, end=2)
-            positions = b.op("Slice", b.param("position_embedding.weight", [MAX_POSITIONS, TEXT_HIDDEN], 0.5),
+            positions = b.op("Slice", b.param("position_embedding.weight", [MAX_POSITIONS, hidden], 0.5),
                              b.const([0]), seq_len, b.const([0]))
             x = b.op("Add", tokens, positions)
 
@@ -336,28 +342,27 @@ def build_text_encoder(fp16):
                     b.op("Concat", seq_len, seq_len, axis=0), b.const([0, 1]))
 
         with b.scope("encoder"):
-            for i in range(TEXT_LAYERS):
+            for i in range(layers):
                 with b.scope(f"layers.{i}"):
-                    h = b.layer_norm(x, "layer_norm1", TEXT_HIDDEN)
-                    h = b.attention(h, h, "self_attn", TEXT_HIDDEN, TEXT_HIDDEN, TEXT_HEADS,
+                    h = b.layer_norm(x, "layer_norm1", hidden)
+                    h = b.attention(h, h, "self_attn", hidden, hidden, heads,
                                     ("q_proj", "k_proj", "v_proj", "out_proj"), mask=mask)
                     x = b.op("Add", x, h)
-                    h = b.layer_norm(x, "layer_norm2", TEXT_HIDDEN)
+                    h = b.layer_norm(x, "layer_norm2", hidden)
                     with b.scope("mlp"):
-                        h = b.linear(h, "fc1", TEXT_HIDDEN, TEXT_INTERMEDIATE)
+                        h = b.linear(h, "fc1", hidden, intermediate)
                         # quick_gelu: x · sigmoid(1.702 x)
                         h = b.op("Mul", h, b.op("Sigmoid", b.op("Mul", h, b.const(1.702, b.np_float))))
-                        h = b.linear(h, "fc2", TEXT_INTERMEDIATE, TEXT_HIDDEN)
+                        h = b.linear(h, "fc2", intermediate, hidden)
                     x = b.op("Add", x, h)
 
-        last = b.layer_norm(x, "final_layer_norm", TEXT_HIDDEN, out="last_hidden_state")
+        last = b.layer_norm(x, "final_layer_norm", hidden, out="last_hidden_state")
         # pooler_output: the hidden state at the EOS token, which CLIP finds as the highest token id.
         eos = b.op("ArgMax", ids, axis=-1, keepdims=1)                        # [B, 1]
         b.op("GatherND", last, eos, batch_dims=1, out="pooler_output")         # [B, H]
 
-    b.output("last_hidden_state", b.float, ["batch_size", "sequence_length", TEXT_HIDDEN])
-    b.output("pooler_output", b.float, ["batch_size", TEXT_HIDDEN])
-    return b.model()
+    b.output("last_hidden_state", b.float, ["batch_size", "sequence_length", hidden])
+    b.output("pooler_output", b.float, ["batch_size", hidden])
 
 
 # --- unet --------------------------------------------------------------------------------------------

@@ -66,37 +66,9 @@ def param_count(model):
 
 # --- text encoder ------------------------------------------------------------------------------------
 def build_text_encoder():
-    """CLIPTextModel (ViT-L/14 text tower): same graph as the tiny forge's, at full size."""
+    """CLIPTextModel (ViT-L/14 text tower): the tiny forge's graph at full size."""
     b = FullBuilder("text_encoder", True, SEED + 1)
-    ids = b.input("input_ids", TensorProto.INT32, ["batch_size", "sequence_length"])
-    with b.scope("text_model"):
-        with b.scope("embeddings"):
-            tokens = b.op("Gather", b.param("token_embedding.weight", [VOCAB, TEXT_HIDDEN], 1.0), ids)
-            seq_len = b.op("Shape", ids, start=1, end=2)
-            positions = b.op("Slice", b.param("position_embedding.weight", [MAX_POSITIONS, TEXT_HIDDEN], 0.5),
-                             b.const([0]), seq_len, b.const([0]))
-            x = b.op("Add", tokens, positions)
-        causal = np.triu(np.full((MAX_POSITIONS, MAX_POSITIONS), -1e4), k=1)
-        mask = b.op("Slice", b.const(causal, b.np_float), b.const([0, 0]),
-                    b.op("Concat", seq_len, seq_len, axis=0), b.const([0, 1]))
-        with b.scope("encoder"):
-            for i in range(TEXT_LAYERS):
-                with b.scope(f"layers.{i}"):
-                    h = b.layer_norm(x, "layer_norm1", TEXT_HIDDEN)
-                    h = b.attention(h, h, "self_attn", TEXT_HIDDEN, TEXT_HIDDEN, TEXT_HEADS,
-                                    ("q_proj", "k_proj", "v_proj", "out_proj"), mask=mask)
-                    x = b.op("Add", x, h)
-                    h = b.layer_norm(x, "layer_norm2", TEXT_HIDDEN)
-                    with b.scope("mlp"):
-                        h = b.linear(h, "fc1", TEXT_HIDDEN, TEXT_INTERMEDIATE)
-                        h = b.op("Mul", h, b.op("Sigmoid", b.op("Mul", h, b.const(1.702, b.np_float))))
-                        h = b.linear(h, "fc2", TEXT_INTERMEDIATE, TEXT_HIDDEN)
-                    x = b.op("Add", x, h)
-        last = b.layer_norm(x, "final_layer_norm", TEXT_HIDDEN, out="last_hidden_state")
-        eos = b.op("ArgMax", ids, axis=-1, keepdims=1)
-        b.op("GatherND", last, eos, batch_dims=1, out="pooler_output")
-    b.output("last_hidden_state", b.float, ["batch_size", "sequence_length", TEXT_HIDDEN])
-    b.output("pooler_output", b.float, ["batch_size", TEXT_HIDDEN])
+    forge.text_encoder_graph(b, TEXT_HIDDEN, TEXT_HEADS, TEXT_INTERMEDIATE, TEXT_LAYERS)
     return b.model()
 
 
