@@ -54,10 +54,4 @@ public static class HyperbolicApi
         context.Response.Headers["X-Seed"] = result.Images[0].Seed.ToString(CultureInfo.InvariantCulture);
         return new HyperbolicGenerationResponse(images, Math.Round(result.Timings.Total.TotalSeconds, 3), Backend);
     }
-
-    private static RouteHandlerBuilder ProducesErrors(this RouteHandlerBuilder builder, params int[] statuses)
-    {
-        foreach (var status in statuses) builder.Produces<ApiErrorWriter.ErrorEnvelope>(status);
-        return builder;
-    }
 }

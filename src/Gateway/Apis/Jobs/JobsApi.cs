@@ -63,10 +63,4 @@ public static class JobsApi
             .ProducesErrors(401);
         return app;
     }
-
-    private static RouteHandlerBuilder ProducesErrors(this RouteHandlerBuilder builder, params int[] statuses)
-    {
-        foreach (var status in statuses) builder.Produces<ApiErrorWriter.ErrorEnvelope>(status, "application/json");
-        return builder;
-    }
 }

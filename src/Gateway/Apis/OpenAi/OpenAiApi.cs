@@ -54,10 +54,4 @@ public static class OpenAiApi
             .ProducesErrors(401, 404);
         return app;
     }
-
-    private static RouteHandlerBuilder ProducesErrors(this RouteHandlerBuilder builder, params int[] statuses)
-    {
-        foreach (var status in statuses) builder.Produces<ApiErrorWriter.ErrorEnvelope>(status, "application/json");
-        return builder;
-    }
 }
