@@ -34,7 +34,7 @@ if (mode != "gpu")
 
 await using (var http = await HttpBench.StartAsync(models, model))
 {
-    var (overhead, sequentialRate) = await http.SequentialAsync(mode == "quick" ? 8 : 24);
+    var (overhead, sequentialRate) = await http.SequentialAsync(mode == "quick" ? 20 : 48);
     Print("overhead_ratio", overhead);
     Print("sequential_images_per_s", sequentialRate);
     Print("image_latency_ms", 1000 / sequentialRate);

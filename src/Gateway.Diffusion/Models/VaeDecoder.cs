@@ -24,9 +24,10 @@ internal sealed class VaeDecoder : IDisposable
         file.RejectUnfedInputs(_inputNames, "VAE decoder");
     }
 
-    /// <summary>Decodes one latent image [channels, h, w] into <paramref name="pixels"/>, [3, 8h, 8w]. The tensors are
-    /// kept for the next image of the same size (the worker decodes one image at a time).</summary>
-    public void Decode(ReadOnlySpan<float> latents, int channels, int latentHeight, int latentWidth, Span<float> pixels,
+    /// <summary>Decodes one latent image [channels, h, w] into pixels [3, 8h, 8w], valid until the next decode: the
+    /// tensors are kept for the next image of the same size (the worker decodes one image at a time), and a float32
+    /// model's output is handed out without a copy.</summary>
+    public ReadOnlySpan<float> Decode(ReadOnlySpan<float> latents, int channels, int latentHeight, int latentWidth,
         RunOptions runOptions, OnnxClock clock)
     {
         var buffers = BuffersFor(channels, latentHeight, latentWidth);
@@ -36,7 +37,7 @@ internal sealed class VaeDecoder : IDisposable
             s.Item1._file.Session.Run(s.runOptions, s.Item1._inputNames, [s.buffers.Input.Value], s.Item1._outputNames, [s.buffers.Output.Value]);
             return 0;
         });
-        buffers.Output.Read(pixels);
+        return buffers.Output.AsFloats();
     }
 
     private (OnnxTensor Input, OnnxTensor Output) BuffersFor(int channels, int latentHeight, int latentWidth)

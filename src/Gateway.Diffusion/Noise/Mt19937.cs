@@ -89,27 +89,42 @@ public sealed class Mt19937
         }
     }
 
+    /// <summary>
+    /// Regenerates the state. Element i mixes s[i], s[i + 1] and s[(i + M) mod N]; the first N − M elements read only
+    /// old values and the rest read elements at least N − M = 227 back, already new, so both ranges go a vector at a
+    /// time (up to 227 lanes would be safe) and give exactly the scalar recurrence.
+    /// </summary>
     private void Twist()
     {
-        uint[] s = _state;
-        int i = 0;
-        for (; i < N - M; i++)
-        {
-            s[i] = s[i + M] ^ Mix(s[i], s[i + 1]);
-        }
-
-        for (; i < N - 1; i++)
-        {
-            s[i] = s[i + M - N] ^ Mix(s[i], s[i + 1]);
-        }
-
+        var s = _state.AsSpan();
+        TwistRange(s, 0, N - M, M);
+        TwistRange(s, N - M, N - 1, M - N);
         s[N - 1] = s[M - 1] ^ Mix(s[N - 1], s[0]);
         _next = 0;
+    }
+
+    private static void TwistRange(Span<uint> s, int from, int to, int offset)
+    {
+        var i = from;
+        for (; i <= to - Vector<uint>.Count; i += Vector<uint>.Count)
+        {
+            var upper = new Vector<uint>(s[i..]);
+            var lower = new Vector<uint>(s[(i + 1)..]);
+            var y = (upper & new Vector<uint>(UpperMask)) | (lower & new Vector<uint>(LowerMask));
+            // Branch-free "odd ? MatrixA : 0": the low bit, negated, is all ones or all zeros.
+            var odd = Vector<uint>.Zero - (lower & Vector<uint>.One);
+            (new Vector<uint>(s[(i + offset)..]) ^ (y >>> 1) ^ (odd & new Vector<uint>(MatrixA))).CopyTo(s[i..]);
+        }
+
+        for (; i < to; i++)
+        {
+            s[i] = s[i + offset] ^ Mix(s[i], s[i + 1]);
+        }
     }
 
     private static uint Mix(uint upper, uint lower)
     {
         uint y = (upper & UpperMask) | (lower & LowerMask);
-        return (y >> 1) ^ ((lower & 1) != 0 ? MatrixA : 0);
+        return (y >> 1) ^ ((0u - (lower & 1)) & MatrixA);
     }
 }

@@ -17,6 +17,7 @@ internal sealed class OnnxTensor : IDisposable
     private readonly double[]? _doubles;
     private readonly long[]? _longs;
     private readonly int[]? _ints;
+    private float[]? _converted;
 
     private OnnxTensor(TensorElementType elementType, long[] shape, int length, float[]? floats = null, Float16[]? halves = null,
         double[]? doubles = null, long[]? longs = null, int[]? ints = null)
@@ -68,6 +69,17 @@ internal sealed class OnnxTensor : IDisposable
         if (_floats is not null) _floats.AsSpan(offset, destination.Length).CopyTo(destination);
         else if (_halves is not null) TensorPrimitives.ConvertToSingle(AsHalf(_halves.AsSpan(offset, destination.Length)), destination);
         else throw new InvalidOperationException($"Cannot read float values from a {ElementType} tensor.");
+    }
+
+    /// <summary>All elements as float32, valid until the tensor is next run or read this way: the tensor's own array
+    /// when it holds float32 (no copy), else a converted copy kept for reuse.</summary>
+    public ReadOnlySpan<float> AsFloats()
+    {
+        if (_floats is not null) return _floats;
+        if (_halves is null) throw new InvalidOperationException($"Cannot read float values from a {ElementType} tensor.");
+        _converted ??= new float[Length];
+        TensorPrimitives.ConvertToSingle(AsHalf(_halves), _converted);
+        return _converted;
     }
 
     /// <summary>Copies elements of any float32 or float16 tensor that ONNX Runtime allocated into float32.</summary>

@@ -65,13 +65,12 @@ internal static class StableDiffusionPipeline
         var decodeStart = total.Elapsed;
         var images = members.ToDictionary(m => m, _ => new List<GeneratedImage>());
         var channels = model.UNet.LatentChannels;
-        var pixels = new float[3 * key.Width * key.Height];
         foreach (var lane in lanes)
         {
             if (lane.Member.ShouldStop) lane.Member.Dropped = true;
             if (lane.Member.Dropped) continue;
             TensorPrimitives.Divide(lane.Latents, model.VaeScalingFactor, lane.Latents);
-            model.VaeDecoder.Decode(lane.Latents, channels, key.Height / 8, key.Width / 8, pixels, runOptions, onnx);
+            var pixels = model.VaeDecoder.Decode(lane.Latents, channels, key.Height / 8, key.Width / 8, runOptions, onnx);
             images[lane.Member].Add(new GeneratedImage(VaeImageConversion.ToImage(pixels, key.Width, key.Height), lane.Seed));
         }
         var decodeTime = total.Elapsed - decodeStart;
