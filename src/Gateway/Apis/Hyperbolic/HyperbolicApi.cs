@@ -50,7 +50,7 @@ public static class HyperbolicApi
         var request = HyperbolicRequest.Read(body, engine.Catalog);
         var result = await engine.GenerateAsync(request, new GenerationOptions { Client = context.ClientId() }, context.RequestAborted);
         var images = result.Images.Select((image, index) =>
-            new HyperbolicImage(Convert.ToBase64String(ImageCodec.Encode(image.Image, ImageFormat.Png)), index, image.Seed)).ToList();
+            new HyperbolicImage(ImageCodec.Encode(image.Image, ImageFormat.Png), index, image.Seed)).ToList();
         context.Response.Headers["X-Seed"] = result.Images[0].Seed.ToString(CultureInfo.InvariantCulture);
         return new HyperbolicGenerationResponse(images, Math.Round(result.Timings.Total.TotalSeconds, 3), Backend);
     }

@@ -26,9 +26,9 @@ public sealed record HyperbolicGenerationRequestSchema(
     [property: JsonPropertyName("controlnet_image")] string? ControlnetImage,
     [property: JsonPropertyName("loras")] IReadOnlyDictionary<string, double>? Loras);
 
-/// <summary>One image: base64 PNG, its place in the request and the seed that reproduces it alone.</summary>
+/// <summary>One image: PNG (base64 in JSON), its place in the request and the seed that reproduces it alone.</summary>
 public sealed record HyperbolicImage(
-    [property: JsonPropertyName("image")] string Image,
+    [property: JsonPropertyName("image")] byte[] Image,
     [property: JsonPropertyName("index")] int Index,
     [property: JsonPropertyName("random_seed")] ulong RandomSeed);
 

@@ -42,7 +42,7 @@ public static class ImageGenerationEndpoint
             var seed = result.Images[i].Seed;
             data.Add(call.ResponseAsUrl
                 ? new GeneratedImageData(null, (await store.SaveAsync(encoded[i], call.OutputFormat, http.ClientId(), cancel)).AbsoluteUrl(http.Request), "", seed)
-                : new GeneratedImageData(Convert.ToBase64String(encoded[i]), null, "", seed));
+                : new GeneratedImageData(encoded[i], null, "", seed));
         }
 
         http.Response.Headers["X-Seed"] = result.Images[0].Seed.ToString(CultureInfo.InvariantCulture);
