@@ -53,7 +53,7 @@ public static class PngEncoder
         });
 
         // Written straight into a buffer of the exact size: signature, IHDR, one IDAT a strip, IEND.
-        var png = new byte[Signature.Length + 3 * 12 + 13 + ZlibHeader.Length + parts.Sum(p => 12 + p.Length) + 4];
+        var png = new byte[Signature.Length + (12 + 13) + ZlibHeader.Length + parts.Sum(p => 12 + p.Length) + 4 + 12];
         var at = 0;
         Put(png, ref at, Signature);
         var chunk = BeginChunk(png, ref at, "IHDR"u8);

@@ -27,6 +27,8 @@ public sealed class PngEncoderTests
         var decoded = ImageCodec.Decode(png, new ImageDecodeLimits());
         Assert.Equal((width, height), (decoded.Width, decoded.Height));
         Assert.Equal(image.Rgba, decoded.Rgba);
+        // Nothing after the IEND chunk (length 0, type, its fixed CRC): decoders would forgive it, the file size not.
+        Assert.Equal(new byte[] { 0, 0, 0, 0, (byte)'I', (byte)'E', (byte)'N', (byte)'D', 0xAE, 0x42, 0x60, 0x82 }, png[^12..]);
     }
 
     [Fact]
