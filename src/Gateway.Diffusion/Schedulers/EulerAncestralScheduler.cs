@@ -1,3 +1,4 @@
+using System.Numerics.Tensors;
 using Gateway.Diffusion.Noise;
 
 namespace Gateway.Diffusion.Schedulers;
@@ -10,6 +11,7 @@ namespace Gateway.Diffusion.Schedulers;
 public sealed class EulerAncestralScheduler : SigmaScheduler
 {
     private float[]? _noise;
+    private float[]? _derivative;
 
     /// <summary>Builds the schedule for <paramref name="inferenceSteps"/> steps (diffusers' Euler a has no Karras option).</summary>
     /// <exception cref="NotSupportedException">The config's prediction_type is <c>sample</c>, which diffusers does not implement here.</exception>
@@ -28,13 +30,13 @@ public sealed class EulerAncestralScheduler : SigmaScheduler
         var dt = sigmaDown - sigma;
         var fresh = SchedulerMath.Buffer(ref _noise, sample.Length);
         noise.NextGaussian(fresh);
-        for (var i = 0; i < sample.Length; i++)
-        {
-            var x = sample[i];
-            var original = PredictOriginal(PredictionType, x, modelOutput[i], coefficients);
-            var derivative = (x - original) / sigma;
-            sample[i] = x + derivative * dt + fresh[i] * sigmaUp;
-        }
+        // (x + ((x − x₀)/σ)·dt) + noise·σ_up, a vector at a time.
+        var derivative = SchedulerMath.Buffer(ref _derivative, sample.Length);
+        Derivative(sample, modelOutput, coefficients, derivative);
+        TensorPrimitives.Multiply(derivative, dt, derivative);
+        TensorPrimitives.Add(sample, derivative, sample);
+        TensorPrimitives.Multiply(fresh, sigmaUp, fresh);
+        TensorPrimitives.Add(sample, fresh, sample);
     }
 
     /// <summary>The noise added (σ_up) and the deterministic target (σ_down) of a step from σ to σ_next, in float32 as diffusers.</summary>

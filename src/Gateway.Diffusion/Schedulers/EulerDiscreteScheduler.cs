@@ -1,3 +1,4 @@
+using System.Numerics.Tensors;
 using Gateway.Diffusion.Noise;
 
 namespace Gateway.Diffusion.Schedulers;
@@ -8,6 +9,8 @@ namespace Gateway.Diffusion.Schedulers;
 /// </summary>
 public sealed class EulerDiscreteScheduler : SigmaScheduler
 {
+    private float[]? _derivative;
+
     /// <summary>Builds the schedule for <paramref name="inferenceSteps"/> steps; <c>use_karras_sigmas</c> comes from the config
     /// unless <paramref name="useKarrasSigmas"/> overrides it.</summary>
     /// <exception cref="NotSupportedException">The config asks for <c>interpolation_type: log_linear</c>.</exception>
@@ -24,13 +27,11 @@ public sealed class EulerDiscreteScheduler : SigmaScheduler
         var coefficients = new SigmaCoefficients(Sigmas[index]);
         var sigma = coefficients.Sigma;
         var dt = Sigmas[index + 1] - sigma;
-        for (var i = 0; i < sample.Length; i++)
-        {
-            var x = sample[i];
-            var original = PredictOriginal(PredictionType, x, modelOutput[i], coefficients);
-            var derivative = (x - original) / sigma;
-            sample[i] = x + derivative * dt;
-        }
+        // x + ((x − x₀)/σ)·dt, a vector at a time.
+        var derivative = SchedulerMath.Buffer(ref _derivative, sample.Length);
+        Derivative(sample, modelOutput, coefficients, derivative);
+        TensorPrimitives.Multiply(derivative, dt, derivative);
+        TensorPrimitives.Add(sample, derivative, sample);
     }
 
     private static SchedulerConfig CheckInterpolation(SchedulerConfig config)

@@ -37,16 +37,11 @@ public sealed class LmsDiscreteScheduler : SigmaScheduler
     {
         CheckStep(modelOutput, index, sample, noise);
         var coefficients = new SigmaCoefficients(Sigmas[index]);
-        var sigma = coefficients.Sigma;
 
         _newest = (_newest + 1) % Order;
         var derivative = SchedulerMath.Buffer(ref _derivatives[_newest], sample.Length);
         _derivativeCount = Math.Min(_derivativeCount + 1, Order);
-        for (var i = 0; i < sample.Length; i++)
-        {
-            var x = sample[i];
-            derivative[i] = (x - PredictOriginal(PredictionType, x, modelOutput[i], coefficients)) / sigma;
-        }
+        Derivative(sample, modelOutput, coefficients, derivative);
 
         // diffusers zips min(index + 1, 4) coefficients with the newest derivatives first; after an image-to-image start
         // there are fewer derivatives than coefficients and zip stops at the shorter.

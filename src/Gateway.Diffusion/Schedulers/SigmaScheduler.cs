@@ -11,6 +11,8 @@ namespace Gateway.Diffusion.Schedulers;
 public abstract class SigmaScheduler : IScheduler
 {
     private readonly ReadOnlyCollection<float> _timestepView;
+    private float[]? _original;
+    private float[]? _scaledSample;
 
     /// <param name="config">The scheduler config.</param>
     /// <param name="inferenceSteps">The number of UNet evaluations.</param>
@@ -106,14 +108,31 @@ public abstract class SigmaScheduler : IScheduler
         SchedulerMath.CheckLengths(sample.Length, modelOutput.Length, nameof(modelOutput));
     }
 
-    /// <summary>The predicted x₀ for one element (diffusers' <c>pred_original_sample</c> of the sigma schedulers):
-    /// epsilon: x − σ·ε; v-prediction: v·(−σ/√(σ²+1)) + x/(σ²+1); sample: the output itself.</summary>
-    private protected static float PredictOriginal(PredictionType type, float sample, float output, in SigmaCoefficients c) => type switch
+    /// <summary>The Euler derivative (x − x₀)/σ of every element into <paramref name="destination"/>, with diffusers'
+    /// <c>pred_original_sample</c> of the sigma schedulers: epsilon: x − σ·ε; v-prediction: v·(−σ/√(σ²+1)) + x/(σ²+1);
+    /// sample: the output itself. Vectorised, with diffusers' float32 operations in its order, so the same values.</summary>
+    private protected void Derivative(ReadOnlySpan<float> sample, ReadOnlySpan<float> output, in SigmaCoefficients c, Span<float> destination)
     {
-        PredictionType.Epsilon => sample - c.Sigma * output,
-        PredictionType.VPrediction => output * c.VOutput + sample / c.VSampleDivisor,
-        _ => output,
-    };
+        var original = SchedulerMath.Buffer(ref _original, sample.Length);
+        switch (PredictionType)
+        {
+            case PredictionType.Epsilon:
+                TensorPrimitives.Multiply(output, c.Sigma, original);
+                TensorPrimitives.Subtract(sample, original, original);
+                break;
+            case PredictionType.VPrediction:
+                var scaled = SchedulerMath.Buffer(ref _scaledSample, sample.Length);
+                TensorPrimitives.Multiply(output, c.VOutput, original);
+                TensorPrimitives.Divide(sample, c.VSampleDivisor, scaled);
+                TensorPrimitives.Add(original, scaled, original);
+                break;
+            default:
+                output.CopyTo(original);
+                break;
+        }
+        TensorPrimitives.Subtract(sample, original, destination);
+        TensorPrimitives.Divide(destination, c.Sigma, destination);
+    }
 
     /// <summary>The float32 scalars of one step's x₀ prediction.</summary>
     private protected readonly struct SigmaCoefficients(float sigma)
