@@ -18,6 +18,9 @@ internal sealed class UNet : IDisposable
     private readonly TensorSignature _hidden;
     private readonly TensorSignature? _timestepCond;
     private readonly TensorSignature _out;
+    // Most recently used first. A handful of shapes cover a server's traffic (batch sizes × image sizes).
+    private readonly List<(StepperShape Shape, UNetStepper Stepper)> _steppers = [];
+    private const int MaxCachedSteppers = 4;
 
     public UNet(OnnxModelFile file, int? guidanceEmbeddingSize)
     {
@@ -42,8 +45,29 @@ internal sealed class UNet : IDisposable
 
     public string DisplayName => _file.DisplayName;
 
-    public UNetStepper CreateStepper(int batch, int latentHeight, int latentWidth, int sequenceLength, int hiddenSize)
+    /// <summary>
+    /// The UNet's bound tensors for one batch shape, kept for the next run of the same shape (the last few shapes are
+    /// kept), so a run allocates nothing either once its shape has been seen: buffers stay at the same addresses, as
+    /// device-side replay (CUDA graphs) will need. The UNet owns the stepper; one caller uses it at a time (the worker).
+    /// </summary>
+    public UNetStepper Stepper(int batch, int latentHeight, int latentWidth, int sequenceLength, int hiddenSize)
     {
+        var shape = new StepperShape(batch, latentHeight, latentWidth, sequenceLength, hiddenSize);
+        var index = _steppers.FindIndex(s => s.Shape == shape);
+        var entry = index >= 0 ? _steppers[index] : (Shape: shape, Stepper: CreateStepper(shape));
+        if (index >= 0) _steppers.RemoveAt(index);
+        _steppers.Insert(0, entry);
+        if (_steppers.Count > MaxCachedSteppers)
+        {
+            _steppers[^1].Stepper.Dispose();
+            _steppers.RemoveAt(_steppers.Count - 1);
+        }
+        return entry.Stepper;
+    }
+
+    private UNetStepper CreateStepper(StepperShape shape)
+    {
+        var (batch, latentHeight, latentWidth, sequenceLength, hiddenSize) = shape;
         if (_hidden.FixedDimension(2) is { } expected && expected != hiddenSize)
             throw new ModelLoadException($"{_file.DisplayName}: input 'encoder_hidden_states' wants hidden size {expected}, but the text encoder gives {hiddenSize}.");
         var timestepShape = _timestep.Rank == 0 ? Array.Empty<long>() : [_timestep.FixedDimension(0) ?? batch];
@@ -59,7 +83,14 @@ internal sealed class UNet : IDisposable
         return new UNetStepper(_file.Session, inputs, (OutSample.Name, output));
     }
 
-    public void Dispose() => _file.Dispose();
+    public void Dispose()
+    {
+        foreach (var (_, stepper) in _steppers) stepper.Dispose();
+        _steppers.Clear();
+        _file.Dispose();
+    }
+
+    private readonly record struct StepperShape(int Batch, int LatentHeight, int LatentWidth, int SequenceLength, int HiddenSize);
 }
 
 /// <summary>
@@ -91,7 +122,8 @@ internal sealed class UNetStepper : IDisposable
     private OnnxTensor TimestepTensor => _inputs[1];
     private OnnxTensor HiddenTensor => _inputs[2];
 
-    public void SetTextEmbeddings(ReadOnlySpan<float> hiddenStates) => HiddenTensor.Write(hiddenStates);
+    /// <summary>Writes one batch row's text embeddings ([sequence, hidden]).</summary>
+    public void SetTextEmbeddings(ReadOnlySpan<float> hiddenStates, int row) => HiddenTensor.Write(hiddenStates, row * hiddenStates.Length);
 
     public void SetGuidanceEmbeddings(ReadOnlySpan<float> embeddings) => _inputs[3].Write(embeddings);
 

@@ -153,52 +153,44 @@ internal static class StableDiffusionPipeline
         var active = lanes;
         var members = active.Select(l => l.Member).Distinct().ToList();
         UNetStepper? stepper = null;
-        try
+        for (var i = start; i < timesteps.Count; i++)
         {
-            for (var i = start; i < timesteps.Count; i++)
+            cancellationToken.ThrowIfCancellationRequested();
+            if (DropCancelled(ref active, members) || stepper is null)
             {
-                cancellationToken.ThrowIfCancellationRequested();
-                if (DropCancelled(ref active, members) || stepper is null)
-                {
-                    if (active.Count == 0) throw new OperationCanceledException(cancellationToken);
-                    stepper?.Dispose();
-                    stepper = PrepareStepper(model, active, rowsPerLane, key);
-                }
-
-                foreach (var lane in active)
-                {
-                    lane.Scheduler.ScaleModelInput(lane.Latents, i, scaled);
-                    for (var r = 0; r < rowsPerLane; r++) stepper.WriteSample(scaled, lane.FirstRow + r);
-                }
-
-                stepper.Run(timesteps[i], runOptions, onnx);
-
-                foreach (var lane in active)
-                {
-                    if (rowsPerLane == 2)
-                    {
-                        // ε = ε_uncond + g · (ε_cond − ε_uncond)
-                        stepper.ReadPrediction(unconditional, lane.FirstRow);
-                        stepper.ReadPrediction(conditional, lane.FirstRow + 1);
-                        TensorPrimitives.Subtract(conditional, unconditional, conditional);
-                        TensorPrimitives.MultiplyAdd(conditional, (float)lane.Guidance, unconditional, conditional);
-                    }
-                    else
-                    {
-                        stepper.ReadPrediction(conditional, lane.FirstRow);
-                    }
-                    lane.Scheduler.Step(conditional, i, lane.Latents, lane.Noise);
-                }
-
-                var step = i - start + 1 - warmup;
-                if (step > 0)
-                    foreach (var member in members)
-                        member.Progress?.Invoke(new GenerationProgress(Math.Min(step, reported), reported));
+                if (active.Count == 0) throw new OperationCanceledException(cancellationToken);
+                stepper = PrepareStepper(model, active, rowsPerLane, key);
             }
-        }
-        finally
-        {
-            stepper?.Dispose();
+
+            foreach (var lane in active)
+            {
+                lane.Scheduler.ScaleModelInput(lane.Latents, i, scaled);
+                for (var r = 0; r < rowsPerLane; r++) stepper.WriteSample(scaled, lane.FirstRow + r);
+            }
+
+            stepper.Run(timesteps[i], runOptions, onnx);
+
+            foreach (var lane in active)
+            {
+                if (rowsPerLane == 2)
+                {
+                    // ε = ε_uncond + g · (ε_cond − ε_uncond)
+                    stepper.ReadPrediction(unconditional, lane.FirstRow);
+                    stepper.ReadPrediction(conditional, lane.FirstRow + 1);
+                    TensorPrimitives.Subtract(conditional, unconditional, conditional);
+                    TensorPrimitives.MultiplyAdd(conditional, (float)lane.Guidance, unconditional, conditional);
+                }
+                else
+                {
+                    stepper.ReadPrediction(conditional, lane.FirstRow);
+                }
+                lane.Scheduler.Step(conditional, i, lane.Latents, lane.Noise);
+            }
+
+            var step = i - start + 1 - warmup;
+            if (step > 0)
+                foreach (var member in members)
+                    member.Progress?.Invoke(new GenerationProgress(Math.Min(step, reported), reported));
         }
     }
 
@@ -223,16 +215,14 @@ internal static class StableDiffusionPipeline
         var textRow = lanes[0].Conditional.Length;
         var sequence = model.Tokenizer.ModelMaxLength;
         var batch = lanes.Count * rowsPerLane;
-        var stepper = model.UNet.CreateStepper(batch, key.Height / 8, key.Width / 8, sequence, textRow / sequence);
-        var embeddings = new float[batch * textRow];
+        var stepper = model.UNet.Stepper(batch, key.Height / 8, key.Width / 8, sequence, textRow / sequence);
         for (var l = 0; l < lanes.Count; l++)
         {
             var lane = lanes[l];
             lane.FirstRow = l * rowsPerLane;
-            if (rowsPerLane == 2) lane.Unconditional!.CopyTo(embeddings.AsSpan(lane.FirstRow * textRow));
-            lane.Conditional.CopyTo(embeddings.AsSpan((lane.FirstRow + rowsPerLane - 1) * textRow));
+            if (rowsPerLane == 2) stepper.SetTextEmbeddings(lane.Unconditional, lane.FirstRow);
+            stepper.SetTextEmbeddings(lane.Conditional, lane.FirstRow + rowsPerLane - 1);
         }
-        stepper.SetTextEmbeddings(embeddings);
         if (model.UNet.GuidanceEmbeddingSize is { } size)
         {
             var w = new float[batch * size];
