@@ -20,6 +20,10 @@ public sealed record OnnxOptions
 
     /// <summary>Threads for one operator; 0 lets ONNX Runtime use every core.</summary>
     public int IntraOpThreads { get; init; }
+
+    /// <summary>CUDA execution provider options, passed to ONNX Runtime as given (e.g. <c>cudnn_conv_algo_search</c>,
+    /// <c>gpu_mem_limit</c>, <c>prefer_nhwc</c>); ONNX Runtime refuses unknown names.</summary>
+    public IReadOnlyDictionary<string, string> CudaProviderOptions { get; init; } = new Dictionary<string, string>();
 }
 
 /// <summary>Creates the ONNX Runtime sessions; the only place that knows execution providers.</summary>
@@ -75,7 +79,23 @@ public sealed class OnnxSessionFactory
         if (_options.DeviceId >= devices.Count)
             throw new InvalidOperationException(
                 $"{library} is registered but offers {devices.Count} CUDA device(s); Gateway:DeviceId is {_options.DeviceId}.");
-        options.AppendExecutionProvider(env, [devices[_options.DeviceId]], new Dictionary<string, string>());
+        options.AppendExecutionProvider(env, [devices[_options.DeviceId]], new Dictionary<string, string>(_options.CudaProviderOptions));
+    }
+
+    /// <summary>The provider compiled into ONNX Runtime (the Microsoft.ML.OnnxRuntime.Gpu package).</summary>
+    private void AppendBuiltInCuda(SessionOptions options)
+    {
+        if (_options.CudaProviderOptions.Count == 0)
+        {
+            options.AppendExecutionProvider_CUDA(_options.DeviceId);
+            return;
+        }
+        using var cuda = new OrtCUDAProviderOptions();
+        cuda.UpdateOptions(new Dictionary<string, string>(_options.CudaProviderOptions)
+        {
+            ["device_id"] = _options.DeviceId.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        });
+        options.AppendExecutionProvider_CUDA(cuda);
     }
 
     private SessionOptions CreateSessionOptions()
@@ -91,7 +111,7 @@ public sealed class OnnxSessionFactory
             try
             {
                 if (_options.ProviderLibrary is { } library) AppendCudaPlugin(options, library);
-                else options.AppendExecutionProvider_CUDA(_options.DeviceId);
+                else AppendBuiltInCuda(options);
                 ActiveProvider = "cuda";
             }
             catch (Exception e) when (e is OnnxRuntimeException or EntryPointNotFoundException or DllNotFoundException or InvalidOperationException)

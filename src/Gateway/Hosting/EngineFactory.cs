@@ -16,6 +16,7 @@ public static class EngineFactory
                 DeviceId = options.DeviceId,
                 ProviderLibrary = options.CudaProviderLibrary,
                 IntraOpThreads = options.IntraOpThreads,
+                CudaProviderOptions = options.CudaProviderOptions,
             },
             MaxQueueLength = options.MaxQueueLength,
             MaxBatchImages = options.MaxBatchImages,

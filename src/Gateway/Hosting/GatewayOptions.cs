@@ -21,6 +21,10 @@ public sealed class GatewayOptions
     /// core without the CUDA provider built in; unset uses the built-in provider.</summary>
     public string? CudaProviderLibrary { get; set; }
 
+    /// <summary>With <c>cuda</c>: ONNX Runtime CUDA provider options by name, e.g.
+    /// <c>Gateway__CudaProviderOptions__cudnn_conv_algo_search=HEURISTIC</c>.</summary>
+    public Dictionary<string, string> CudaProviderOptions { get; set; } = [];
+
     /// <summary>Threads for one ONNX operator; 0 uses every core.</summary>
     public int IntraOpThreads { get; set; }
 

@@ -131,6 +131,25 @@ public sealed class ModelLoadingTests
     }
 
     [Fact]
+    public void Cuda_provider_options_take_the_same_fallback_where_the_provider_is_missing()
+    {
+        // With options the built-in provider is appended through OrtCUDAProviderOptions, which the CPU build lacks too.
+        var logger = new ListLogger();
+        using var engine = DiffusionEngine.Create(new EngineOptions
+        {
+            ModelsDirectory = TestModels.Directory,
+            Onnx = new Gateway.Diffusion.Onnx.OnnxOptions
+            {
+                ExecutionProvider = "cuda",
+                CudaProviderOptions = new Dictionary<string, string> { ["cudnn_conv_algo_search"] = "HEURISTIC" },
+            },
+        }, new SingleLoggerFactory(logger));
+        engine.Load("tiny-sd");
+        Assert.Equal(ModelState.Ready, engine.Models.Single(m => m.Entry.Id == "tiny-sd").State);
+        Assert.Single(logger.Messages, m => m.Contains("CUDA execution provider is not available") && m.Contains("running on the CPU"));
+    }
+
+    [Fact]
     public void A_cuda_plugin_library_that_cannot_load_falls_back_to_the_cpu_with_a_warning()
     {
         var logger = new ListLogger();
