@@ -15,7 +15,8 @@ public static class VaeImageConversion
     {
         var plane = width * height;
         if (planar.Length != 3 * plane) throw new ArgumentException($"Expected {3 * plane} values for {width}x{height}, got {planar.Length}.");
-        var image = new PixelImage(width, height);
+        // Every byte is written below, so the buffer need not be zeroed first.
+        var image = new PixelImage(width, height, GC.AllocateUninitializedArray<byte>(checked(4 * plane)));
         var red = planar[..plane];
         var green = planar.Slice(plane, plane);
         var blue = planar.Slice(2 * plane, plane);
