@@ -38,7 +38,7 @@ await using (var http = await HttpBench.StartAsync(models, model))
     Print("overhead_ratio", overhead);
     Print("sequential_images_per_s", sequentialRate);
     Print("image_latency_ms", 1000 / sequentialRate);
-    var concurrent = await http.ConcurrentAsync(8, mode == "quick" ? 1 : 3);
+    var concurrent = await http.ConcurrentAsync(8, 3);
     Print("concurrent8_images_per_s", concurrent.ImagesPerSecond);
     Print("batch_speedup", concurrent.ImagesPerSecond / sequentialRate);
 
