@@ -18,7 +18,7 @@ out=${OUT:-/tmp/gw-out}
 mkdir -p "$gw/chunks" "$out"
 shopt -s nullglob
 carried=(.gpu/c*/stage.tar.part-*)
-(( ${#carried[@]} )) && cp "${carried[@]}" "$gw/chunks/"
+if (( ${#carried[@]} )); then cp "${carried[@]}" "$gw/chunks/"; fi
 command=${1:-}
 [[ $command == receive ]] && { ls "$gw/chunks"; exit 0; }
 [[ $command == run || $command == bench ]] || { echo "usage: on-device.sh receive | run [--model ID] | bench [--model ID]" >&2; exit 2; }

@@ -46,9 +46,9 @@ internal sealed class UNet : IDisposable
     public string DisplayName => _file.DisplayName;
 
     /// <summary>
-    /// The UNet's bound tensors for one batch shape, kept for the next run of the same shape (the last few shapes are
-    /// kept), so a run allocates nothing either once its shape has been seen: buffers stay at the same addresses, as
-    /// device-side replay (CUDA graphs) will need. The UNet owns the stepper; one caller uses it at a time (the worker).
+    /// The UNet's bound tensors for one batch shape, kept for later runs (the last four shapes): a run of a shape
+    /// already seen allocates no UNet tensors, and their addresses stay fixed, as device-side replay (CUDA graphs)
+    /// will need. The UNet owns the stepper; one caller uses it at a time (the worker).
     /// </summary>
     public UNetStepper Stepper(int batch, int latentHeight, int latentWidth, int sequenceLength, int hiddenSize)
     {

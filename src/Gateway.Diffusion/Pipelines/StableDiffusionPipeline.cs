@@ -220,7 +220,7 @@ internal static class StableDiffusionPipeline
         {
             var lane = lanes[l];
             lane.FirstRow = l * rowsPerLane;
-            if (rowsPerLane == 2) stepper.SetTextEmbeddings(lane.Unconditional, lane.FirstRow);
+            if (rowsPerLane == 2) stepper.SetTextEmbeddings(lane.Unconditional!, lane.FirstRow);
             stepper.SetTextEmbeddings(lane.Conditional, lane.FirstRow + rowsPerLane - 1);
         }
         if (model.UNet.GuidanceEmbeddingSize is { } size)
