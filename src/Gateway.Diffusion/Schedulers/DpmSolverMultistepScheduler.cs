@@ -1,4 +1,5 @@
 using System.Collections.ObjectModel;
+using System.Numerics.Tensors;
 using Gateway.Diffusion.Noise;
 
 namespace Gateway.Diffusion.Schedulers;
@@ -17,6 +18,8 @@ public sealed class DpmSolverMultistepScheduler : IScheduler
     private readonly ReadOnlyCollection<float> _timestepView;
     private float[]? _current;
     private float[]? _previous;
+    private float[]? _scratch;
+    private float[]? _scratch2;
     private int _lowerOrderNums;
 
     /// <summary>Builds the schedule for <paramref name="inferenceSteps"/> steps; <c>use_karras_sigmas</c> comes from the config
@@ -86,14 +89,24 @@ public sealed class DpmSolverMultistepScheduler : IScheduler
         (_current, _previous) = (SchedulerMath.Buffer(ref _previous, sample.Length), _current);
         var x0 = _current;
         var (alphaS0, sigmaS0) = AlphaSigma(Sigmas[index]);
-        for (var i = 0; i < sample.Length; i++)
+        // Vectorised, with diffusers' float32 operations in its order (so the same values):
+        // epsilon (x − σ·ε)/α, v-prediction α·x − σ·v, sample the output itself.
+        switch (_predictionType)
         {
-            x0[i] = _predictionType switch
-            {
-                PredictionType.Epsilon => (sample[i] - sigmaS0 * modelOutput[i]) / alphaS0,
-                PredictionType.Sample => modelOutput[i],
-                _ => alphaS0 * sample[i] - sigmaS0 * modelOutput[i],
-            };
+            case PredictionType.Epsilon:
+                TensorPrimitives.Multiply(modelOutput, sigmaS0, x0);
+                TensorPrimitives.Subtract(sample, x0, x0);
+                TensorPrimitives.Divide(x0, alphaS0, x0);
+                break;
+            case PredictionType.Sample:
+                modelOutput.CopyTo(x0);
+                break;
+            default:
+                var scratch = SchedulerMath.Buffer(ref _scratch, sample.Length);
+                TensorPrimitives.Multiply(sample, alphaS0, x0);
+                TensorPrimitives.Multiply(modelOutput, sigmaS0, scratch);
+                TensorPrimitives.Subtract(x0, scratch, x0);
+                break;
         }
 
         // lower_order_final holds on the last step whenever final_sigmas_type is "zero".
@@ -130,8 +143,10 @@ public sealed class DpmSolverMultistepScheduler : IScheduler
         var h = Lambda(alphaT, sigmaT) - Lambda(alphaS, sigmaS);
         var sampleScale = (float)(sigmaT / sigmaS);
         var x0Scale = (float)(alphaT * (Math.Exp(-h) - 1.0));
-        for (var i = 0; i < sample.Length; i++)
-            sample[i] = sampleScale * sample[i] - x0Scale * x0[i];
+        var scaledX0 = SchedulerMath.Buffer(ref _scratch, sample.Length);
+        TensorPrimitives.Multiply(sample, sampleScale, sample);
+        TensorPrimitives.Multiply(x0, x0Scale, scaledX0);
+        TensorPrimitives.Subtract(sample, scaledX0, sample);
     }
 
     /// <summary>DPM-Solver++(2M) midpoint: D0 = m0, D1 = (m0 − m1)/r0 with r0 = h₀/h, and
@@ -149,11 +164,16 @@ public sealed class DpmSolverMultistepScheduler : IScheduler
         var sampleScale = (float)(sigmaT / sigmaS0);
         var x0Scale = (float)(alphaT * (Math.Exp(-h) - 1.0));
         var inverseR0 = (float)(1.0 / r0);
-        for (var i = 0; i < sample.Length; i++)
-        {
-            var d1 = inverseR0 * (m0[i] - m1[i]);
-            sample[i] = sampleScale * sample[i] - x0Scale * m0[i] - 0.5f * x0Scale * d1;
-        }
+        // Per element: ((sampleScale·x − x0Scale·m0) − (½·x0Scale)·(inverseR0·(m0 − m1))), in that order.
+        var d1 = SchedulerMath.Buffer(ref _scratch, sample.Length);
+        var scaledM0 = SchedulerMath.Buffer(ref _scratch2, sample.Length);
+        TensorPrimitives.Subtract(m0, m1, d1);
+        TensorPrimitives.Multiply(d1, inverseR0, d1);
+        TensorPrimitives.Multiply(d1, 0.5f * x0Scale, d1);
+        TensorPrimitives.Multiply(sample, sampleScale, sample);
+        TensorPrimitives.Multiply(m0, x0Scale, scaledM0);
+        TensorPrimitives.Subtract(sample, scaledM0, sample);
+        TensorPrimitives.Subtract(sample, d1, sample);
     }
 
     /// <summary>diffusers' <c>_sigma_to_alpha_sigma_t</c> in float32.</summary>
