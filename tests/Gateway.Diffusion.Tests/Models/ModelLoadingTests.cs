@@ -1,5 +1,6 @@
 using Gateway.Diffusion.Engine;
 using Gateway.Diffusion.Models;
+using Gateway.Diffusion.Onnx;
 using Gateway.Diffusion.Tests.Support;
 
 namespace Gateway.Diffusion.Tests.Models;
@@ -117,47 +118,27 @@ public sealed class ModelLoadingTests
     }
 
     [Fact]
-    public void Cuda_falls_back_to_the_cpu_with_a_warning_where_the_provider_is_missing()
-    {
-        var logger = new ListLogger();
-        using var engine = DiffusionEngine.Create(new EngineOptions
-        {
-            ModelsDirectory = TestModels.Directory,
-            Onnx = new Gateway.Diffusion.Onnx.OnnxOptions { ExecutionProvider = "cuda" },
-        }, new SingleLoggerFactory(logger));
-        engine.Load("tiny-sd");
-        Assert.Equal(ModelState.Ready, engine.Models.Single(m => m.Entry.Id == "tiny-sd").State);
-        Assert.Single(logger.Messages, m => m.Contains("CUDA execution provider is not available") && m.Contains("running on the CPU"));
-    }
+    public void Cuda_falls_back_to_the_cpu_with_a_warning_where_the_provider_is_missing() =>
+        AssertServesOnTheCpuWithAWarning(new OnnxOptions { ExecutionProvider = "cuda" });
 
     [Fact]
-    public void Cuda_provider_options_take_the_same_fallback_where_the_provider_is_missing()
-    {
+    public void Cuda_provider_options_take_the_same_fallback_where_the_provider_is_missing() =>
         // With options the built-in provider is appended through OrtCUDAProviderOptions, which the CPU build lacks too.
-        var logger = new ListLogger();
-        using var engine = DiffusionEngine.Create(new EngineOptions
+        AssertServesOnTheCpuWithAWarning(new OnnxOptions
         {
-            ModelsDirectory = TestModels.Directory,
-            Onnx = new Gateway.Diffusion.Onnx.OnnxOptions
-            {
-                ExecutionProvider = "cuda",
-                CudaProviderOptions = new Dictionary<string, string> { ["cudnn_conv_algo_search"] = "HEURISTIC" },
-            },
-        }, new SingleLoggerFactory(logger));
-        engine.Load("tiny-sd");
-        Assert.Equal(ModelState.Ready, engine.Models.Single(m => m.Entry.Id == "tiny-sd").State);
-        Assert.Single(logger.Messages, m => m.Contains("CUDA execution provider is not available") && m.Contains("running on the CPU"));
-    }
+            ExecutionProvider = "cuda",
+            CudaProviderOptions = new Dictionary<string, string> { ["cudnn_conv_algo_search"] = "HEURISTIC" },
+        });
 
     [Fact]
-    public void A_cuda_plugin_library_that_cannot_load_falls_back_to_the_cpu_with_a_warning()
+    public void A_cuda_plugin_library_that_cannot_load_falls_back_to_the_cpu_with_a_warning() =>
+        AssertServesOnTheCpuWithAWarning(new OnnxOptions { ExecutionProvider = "cuda", ProviderLibrary = "/nonexistent/libonnxruntime_providers_cuda.so" });
+
+    private static void AssertServesOnTheCpuWithAWarning(OnnxOptions onnx)
     {
         var logger = new ListLogger();
-        using var engine = DiffusionEngine.Create(new EngineOptions
-        {
-            ModelsDirectory = TestModels.Directory,
-            Onnx = new Gateway.Diffusion.Onnx.OnnxOptions { ExecutionProvider = "cuda", ProviderLibrary = "/nonexistent/libonnxruntime_providers_cuda.so" },
-        }, new SingleLoggerFactory(logger));
+        using var engine = DiffusionEngine.Create(new EngineOptions { ModelsDirectory = TestModels.Directory, Onnx = onnx },
+            new SingleLoggerFactory(logger));
         engine.Load("tiny-sd");
         Assert.Equal(ModelState.Ready, engine.Models.Single(m => m.Entry.Id == "tiny-sd").State);
         Assert.Single(logger.Messages, m => m.Contains("CUDA execution provider is not available") && m.Contains("running on the CPU"));
@@ -169,7 +150,7 @@ public sealed class ModelLoadingTests
         var error = Assert.Throws<ArgumentException>(() => DiffusionEngine.Create(new EngineOptions
         {
             ModelsDirectory = TestModels.Directory,
-            Onnx = new Gateway.Diffusion.Onnx.OnnxOptions { ExecutionProvider = "tpu" },
+            Onnx = new OnnxOptions { ExecutionProvider = "tpu" },
         }));
         Assert.Contains("'tpu'", error.Message);
     }
