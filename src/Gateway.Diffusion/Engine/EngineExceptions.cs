@@ -34,3 +34,9 @@ public sealed class DeadlineExceededException(DateTimeOffset deadline)
 {
     public DateTimeOffset Deadline { get; } = deadline;
 }
+
+/// <summary>The model ran but produced unusable output (e.g. NaN pixels from an overflowing fp16 VAE); the message says how to fix the model.</summary>
+public sealed class ModelOutputException(string modelId, string message) : Exception(message)
+{
+    public string ModelId { get; } = modelId;
+}

@@ -65,6 +65,7 @@ public sealed class ModelCatalog
                 throw new ModelLoadException($"{sourceName}: the id '{entry.Id}' is listed twice.");
             entries.Add(entry);
         }
+        foreach (var entry in entries) CheckRefiner(entry, entries, sourceName);
         return new ModelCatalog(sourceName, entries);
     }
 
@@ -96,6 +97,14 @@ public sealed class ModelCatalog
             throw new ModelLoadException($"{Where("default_sampler")}: '{model.DefaultSampler}' is not a known sampler ({string.Join(", ", SchedulerFactory.Names)}).");
         if (model.CreditMultiplier is < 0)
             throw new ModelLoadException($"{Where("credit_multiplier")}: must not be negative.");
+        if (model.HighNoiseFrac is { } fraction && !(fraction > 0 && fraction < 1))
+            throw new ModelLoadException($"{Where("high_noise_frac")}: {fraction} is not between 0 and 1 (exclusive).");
+        if (model.ClipSkip is { } skip && skip != 0 && !family.IsXl())
+            throw new ModelLoadException($"{Where("clip_skip")}: only SDXL-class models take clip_skip (SD 1.x/2.x exports end in the final layer norm).");
+        if (model.ClipSkip is < 0 or > 8)
+            throw new ModelLoadException($"{Where("clip_skip")}: {model.ClipSkip} is outside 0..8.");
+        if (model.AestheticScore is < 0 or > 10 || model.NegativeAestheticScore is < 0 or > 10)
+            throw new ModelLoadException($"{Where("aesthetic_score")}: aesthetic scores are 0..10.");
         var maxSide = model.MaxSide ?? Math.Max(2048, Math.Max(native.Width, native.Height));
         if (maxSide < 64)
             throw new ModelLoadException($"{Where("max_side")}: {maxSide} is below 64.");
@@ -116,7 +125,24 @@ public sealed class ModelCatalog
             Autofill = model.Autofill ?? [],
             Recommend = model.Recommend ?? [],
             Description = model.Description ?? "",
+            Refiner = string.IsNullOrWhiteSpace(model.Refiner) ? null : model.Refiner,
+            HighNoiseFraction = model.HighNoiseFrac ?? 0.8,
+            ClipSkip = model.ClipSkip ?? 0,
+            AestheticScore = model.AestheticScore ?? 6.0,
+            NegativeAestheticScore = model.NegativeAestheticScore ?? 2.5,
         };
+    }
+
+    private static void CheckRefiner(ModelCatalogEntry entry, List<ModelCatalogEntry> entries, string sourceName)
+    {
+        if (entry.Refiner is not { } refinerId) return;
+        var where = $"{sourceName}: model '{entry.Id}', field 'refiner'";
+        if (entry.Family.Pipeline() != PipelineKind.StableDiffusionXl)
+            throw new ModelLoadException($"{where}: only SDXL base models (sdxl10, sdxl-turbo, ssd-1b) take a refiner; '{entry.Id}' is {entry.Family.ToName()}.");
+        var refiner = entries.FirstOrDefault(e => e.Id == refinerId)
+            ?? throw new ModelLoadException($"{where}: no model '{refinerId}' in the catalog.");
+        if (refiner.Family != ModelFamily.SdxlRefiner)
+            throw new ModelLoadException($"{where}: '{refinerId}' is {refiner.Family.ToName()}, not sdxl-refiner.");
     }
 
     private sealed record CatalogFile(List<CatalogModel>? Models);
@@ -137,5 +163,10 @@ public sealed class ModelCatalog
         public List<string>? Autofill { get; init; }
         public List<string>? Recommend { get; init; }
         public string? Description { get; init; }
+        public string? Refiner { get; init; }
+        public double? HighNoiseFrac { get; init; }
+        public int? ClipSkip { get; init; }
+        public double? AestheticScore { get; init; }
+        public double? NegativeAestheticScore { get; init; }
     }
 }

@@ -32,4 +32,19 @@ public sealed record ModelCatalogEntry
     /// <summary>Trigger words suggested to users.</summary>
     public IReadOnlyList<string> Recommend { get; init; } = [];
     public string Description { get; init; } = "";
+
+    /// <summary>The id of an <c>sdxl-refiner</c> model that finishes this model's images when a request asks for it.</summary>
+    public string? Refiner { get; init; }
+
+    /// <summary>With the refiner: the fraction of the schedule the base denoises (diffusers' <c>denoising_end</c>);
+    /// the refiner runs the rest of the same timesteps.</summary>
+    public double HighNoiseFraction { get; init; } = 0.8;
+
+    /// <summary>How many final CLIP layers to skip (SDXL's penultimate-layer rule counts as 0).</summary>
+    public int ClipSkip { get; init; }
+
+    /// <summary>The refiner's aesthetic-score conditioning for the positive and the negative half (diffusers' defaults).</summary>
+    public double AestheticScore { get; init; } = 6.0;
+
+    public double NegativeAestheticScore { get; init; } = 2.5;
 }

@@ -7,9 +7,24 @@ public enum ModelFamily
     Sd2,
     Sdxl10,
     SdxlTurbo,
+    /// <summary>Segmind's distilled SDXL: SDXL's I/O exactly, fewer UNet blocks.</summary>
+    SsdOneB,
+    /// <summary>The SDXL refiner: text_encoder_2 only, aesthetic-score time ids; runs after an SDXL base.</summary>
+    SdxlRefiner,
     Lcm,
     Composite15,
     CompositeXl,
+}
+
+/// <summary>The pipeline that runs a family: what conditions the UNet and how.</summary>
+public enum PipelineKind
+{
+    /// <summary>SD 1.x / 2.x: one CLIP encoder's last hidden state.</summary>
+    StableDiffusion,
+    /// <summary>SDXL base: two CLIP encoders' penultimate states, a pooled embedding and size time ids.</summary>
+    StableDiffusionXl,
+    /// <summary>SDXL refiner: the second CLIP encoder only, with aesthetic-score time ids.</summary>
+    StableDiffusionXlRefiner,
 }
 
 public static class ModelFamilies
@@ -20,6 +35,8 @@ public static class ModelFamilies
         ["sd2"] = ModelFamily.Sd2,
         ["sdxl10"] = ModelFamily.Sdxl10,
         ["sdxl-turbo"] = ModelFamily.SdxlTurbo,
+        ["ssd-1b"] = ModelFamily.SsdOneB,
+        ["sdxl-refiner"] = ModelFamily.SdxlRefiner,
         ["lcm"] = ModelFamily.Lcm,
         ["composite15"] = ModelFamily.Composite15,
         ["compositexl"] = ModelFamily.CompositeXl,
@@ -31,9 +48,15 @@ public static class ModelFamilies
 
     public static string ToName(this ModelFamily family) => ByName.First(pair => pair.Value == family).Key;
 
-    /// <summary>SDXL-class families use two text encoders and size conditioning.</summary>
-    public static bool IsXl(this ModelFamily family) =>
-        family is ModelFamily.Sdxl10 or ModelFamily.SdxlTurbo or ModelFamily.CompositeXl;
+    public static PipelineKind Pipeline(this ModelFamily family) => family switch
+    {
+        ModelFamily.Sdxl10 or ModelFamily.SdxlTurbo or ModelFamily.SsdOneB or ModelFamily.CompositeXl => PipelineKind.StableDiffusionXl,
+        ModelFamily.SdxlRefiner => PipelineKind.StableDiffusionXlRefiner,
+        _ => PipelineKind.StableDiffusion,
+    };
+
+    /// <summary>SDXL-class families: two text encoders (or the refiner's second one) and size conditioning.</summary>
+    public static bool IsXl(this ModelFamily family) => family.Pipeline() != PipelineKind.StableDiffusion;
 
     /// <summary>The VAE latent scale when the export's config does not state one (diffusers' defaults).</summary>
     public static float DefaultVaeScalingFactor(this ModelFamily family) => family.IsXl() ? 0.13025f : 0.18215f;

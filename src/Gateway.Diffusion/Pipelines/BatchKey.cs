@@ -1,7 +1,11 @@
+using Gateway.Diffusion.Pipelines.Denoising;
+
 namespace Gateway.Diffusion.Pipelines;
 
 /// <summary>
 /// Requests with equal keys can share UNet calls: same model and latent shape, same timesteps (steps, sampler, start
-/// index) and the same number of UNet rows per image (guided or not). Prompts, seeds, guidance scales and images differ freely.
+/// index), the same number of UNet rows per image (the guidance mode) and the same refiner stage. Prompts, seeds,
+/// guidance scales and images differ freely.
 /// </summary>
-internal readonly record struct BatchKey(string Model, int Width, int Height, int Steps, string Sampler, bool Guided, int StartIndex);
+internal readonly record struct BatchKey(string Model, int Width, int Height, int Steps, string Sampler, GuidanceMode Guidance,
+    int StartIndex, string? Refiner = null, int RefinerStart = 0);

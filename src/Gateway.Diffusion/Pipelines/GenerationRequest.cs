@@ -11,6 +11,10 @@ public sealed record GenerationRequest
     public required string Model { get; init; }
     public required string Prompt { get; init; }
     public string NegativePrompt { get; init; } = "";
+    /// <summary>SDXL: the prompt of the second text encoder (OpenCLIP bigG); null uses <see cref="Prompt"/>.</summary>
+    public string? Prompt2 { get; init; }
+    /// <summary>SDXL: the negative prompt of the second text encoder; null uses <see cref="NegativePrompt"/>.</summary>
+    public string? NegativePrompt2 { get; init; }
     public required int Width { get; init; }
     public required int Height { get; init; }
     public int? Steps { get; init; }
@@ -22,6 +26,9 @@ public sealed record GenerationRequest
     public int ImageCount { get; init; } = 1;
     /// <summary>Set for image-to-image.</summary>
     public InitImage? InitImage { get; init; }
+    /// <summary>SDXL: finish with the model's refiner (models.json <c>refiner</c>), which denoises the last part of the
+    /// schedule after the base (<c>high_noise_frac</c>).</summary>
+    public bool UseRefiner { get; init; }
 }
 
 /// <summary>The starting picture of image-to-image; <paramref name="Strength"/> 0 keeps it, 1 replaces it.</summary>

@@ -1,17 +1,31 @@
 using Gateway.Diffusion.Models;
+using Gateway.Diffusion.Pipelines.Denoising;
 using Gateway.Diffusion.Schedulers;
 
 namespace Gateway.Diffusion.Pipelines;
 
-/// <summary>A request with the model's defaults filled in, and the key that says which requests can share a batch.</summary>
-internal sealed record ResolvedGeneration(int Steps, double Guidance, string Sampler, bool Guided, BatchKey Key);
+/// <summary>A request with the model's defaults filled in, its schedule planned, and the key that says which
+/// requests can share a batch.</summary>
+/// <param name="End">The base model's last evaluation + 1: the whole schedule, or where the refiner takes over.</param>
+internal sealed record ResolvedGeneration(int Steps, double Guidance, string Sampler, GuidanceMode Mode, SchedulerSource Schedule,
+    int Start, int End, int Timesteps, RefinerPlan? Refiner, BatchKey Key)
+{
+    public bool Guided => Mode == GuidanceMode.ClassifierFree;
+
+    /// <summary>UNet evaluations of the whole run, both stages.</summary>
+    public int Evaluations => End - Start + (Refiner is { } r ? r.Timesteps - r.Start : 0);
+}
+
+/// <summary>The refiner stage of a request: its model, schedule and first evaluation.</summary>
+internal sealed record RefinerPlan(LoadedModel Model, SchedulerSource Schedule, int Start, int Timesteps);
 
 /// <summary>Checks a request against its model before it is queued, so that nothing invalid waits in line.</summary>
 internal static class RequestValidator
 {
     public const int MaxImages = 16;
 
-    public static ResolvedGeneration Validate(StableDiffusionModel model, GenerationRequest request)
+    /// <param name="refiner">The loaded refiner when the request asks for one (the engine resolves it from the catalog).</param>
+    public static ResolvedGeneration Validate(LoadedModel model, GenerationRequest request, LoadedModel? refiner = null)
     {
         var entry = model.Entry;
         var steps = request.Steps ?? entry.DefaultSteps;
@@ -19,6 +33,12 @@ internal static class RequestValidator
         var sampler = string.IsNullOrWhiteSpace(request.Sampler) ? entry.DefaultSampler : request.Sampler.Trim();
         if (string.IsNullOrWhiteSpace(request.Prompt))
             throw new InvalidGenerationRequestException("prompt", "The prompt must not be empty.");
+        foreach (var (name, value) in new[] { ("prompt_2", request.Prompt2), ("negative_prompt_2", request.NegativePrompt2) })
+        {
+            if (!string.IsNullOrEmpty(value) && !entry.Family.IsXl())
+                throw new InvalidGenerationRequestException(name,
+                    $"'{name}' feeds SDXL's second text encoder; model '{entry.Id}' ({entry.Family.ToName()}) has one text encoder.");
+        }
         foreach (var (name, value) in new[] { ("width", request.Width), ("height", request.Height) })
         {
             if (value < 64 || value > entry.MaxSide || value % 8 != 0)
@@ -42,30 +62,33 @@ internal static class RequestValidator
                 throw new InvalidGenerationRequestException("strength", $"Strength must be 0..1; got {init.Strength}.");
         }
 
-        var scheduler = CreateScheduler(sampler, model, steps);
-        var start = request.InitImage is { } image ? scheduler.StartIndexForStrength(image.Strength) : 0;
-        var guided = guidance > 1.0 && model.UNet.GuidanceEmbeddingSize is null;
+        var schedule = new SchedulerSource(sampler, model.SchedulerConfig, steps, entry.Id);
+        var prototype = schedule.Create();
+        var timesteps = prototype.Timesteps;
+        var start = request.InitImage is { } image ? prototype.StartIndexForStrength(image.Strength) : 0;
+        var mode = model.UNet.GuidanceEmbeddingSize is not null ? GuidanceMode.Embedded
+            : guidance > 1.0 ? GuidanceMode.ClassifierFree
+            : GuidanceMode.None;
+
+        var end = timesteps.Count;
+        RefinerPlan? plan = null;
+        if (refiner is not null)
+        {
+            // diffusers' ensemble of experts: the base keeps the timesteps at or above the cutoff (denoising_end), the
+            // refiner the ones below it (denoising_start) of its own identical schedule.
+            var trained = model.SchedulerConfig.NumTrainTimesteps;
+            var cutoff = Math.Round(trained - entry.HighNoiseFraction * trained, MidpointRounding.ToEven);
+            var refinerSchedule = new SchedulerSource(sampler, refiner.SchedulerConfig, steps, refiner.Entry.Id);
+            var refinerTimesteps = refinerSchedule.Create().Timesteps;
+            end = Math.Max(start, timesteps.Count(t => t >= cutoff));
+            var refinerStart = Math.Max(start, refinerTimesteps.Count - refinerTimesteps.Count(t => t < cutoff));
+            plan = new RefinerPlan(refiner, refinerSchedule, refinerStart, refinerTimesteps.Count);
+        }
+
         // The raw sampler name, not its display name: "DPMSolverMultistepScheduler" follows the config's Karras
         // setting while "DPM++ 2M" fixes it off, so the two may have different timesteps.
-        var key = new BatchKey(entry.Id, request.Width, request.Height, steps, sampler.ToLowerInvariant(), guided, start);
-        return new ResolvedGeneration(steps, guidance, sampler, guided, key);
-    }
-
-    /// <summary>Builds a scheduler; limits of a particular one (LCM's step count, a prediction type it lacks) become
-    /// request errors.</summary>
-    public static IScheduler CreateScheduler(string sampler, StableDiffusionModel model, int steps)
-    {
-        try
-        {
-            return SchedulerFactory.Create(sampler, model.SchedulerConfig, steps);
-        }
-        catch (ArgumentOutOfRangeException e) when (e.ParamName == "inferenceSteps")
-        {
-            throw new InvalidGenerationRequestException("steps", $"{steps} steps: {e.Message.Split(" (Parameter")[0]}");
-        }
-        catch (NotSupportedException e)
-        {
-            throw new InvalidGenerationRequestException("sampler", $"The sampler cannot run model '{model.Entry.Id}': {e.Message}");
-        }
+        var key = new BatchKey(entry.Id, request.Width, request.Height, steps, sampler.ToLowerInvariant(), mode, start,
+            plan?.Model.Entry.Id, plan?.Start ?? 0);
+        return new ResolvedGeneration(steps, guidance, sampler, mode, schedule, start, end, timesteps.Count, plan, key);
     }
 }

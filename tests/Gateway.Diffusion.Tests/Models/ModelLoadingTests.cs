@@ -88,15 +88,32 @@ public sealed class ModelLoadingTests
     }
 
     [Fact]
-    public void An_xl_family_is_refused_until_its_pipeline_exists()
+    public void An_sd_export_listed_as_sdxl_names_what_the_sdxl_pipeline_needs()
     {
         using var temp = new TempDirectory();
-        temp.CopyModel("tiny-sd");
+        var folder = temp.CopyModel("tiny-sd");
         WriteCatalog(temp, "tiny-sd", "sdxl10");
-        using var engine = DiffusionEngine.Create(new EngineOptions { ModelsDirectory = temp.Path });
-        var error = Assert.Throws<ModelLoadException>(() => engine.Load("tiny-sd"));
-        Assert.Contains("sdxl10", error.Message);
-        Assert.Equal(ModelState.Failed, engine.Models.Single().State);
+        using (var engine = DiffusionEngine.Create(new EngineOptions { ModelsDirectory = temp.Path }))
+        {
+            var error = Assert.Throws<ModelLoadException>(() => engine.Load("tiny-sd"));
+            Assert.Contains("tiny-sd/tokenizer_2", error.Message);
+            Assert.Equal(ModelState.Failed, engine.Models.Single().State);
+        }
+
+        // With a second tokenizer and encoder in place, the next thing missing is the per-layer hidden states.
+        CopyFolder(Path.Combine(folder, "tokenizer"), Path.Combine(folder, "tokenizer_2"));
+        CopyFolder(Path.Combine(folder, "text_encoder"), Path.Combine(folder, "text_encoder_2"));
+        using (var engine = DiffusionEngine.Create(new EngineOptions { ModelsDirectory = temp.Path }))
+        {
+            var error = Assert.Throws<ModelLoadException>(() => engine.Load("tiny-sd"));
+            Assert.Contains("tiny-sd/text_encoder/model.onnx: no 'hidden_states.N' outputs", error.Message);
+        }
+    }
+
+    private static void CopyFolder(string from, string to)
+    {
+        Directory.CreateDirectory(to);
+        foreach (var file in Directory.GetFiles(from)) File.Copy(file, Path.Combine(to, Path.GetFileName(file)));
     }
 
     [Fact]

@@ -1,5 +1,6 @@
 using Gateway.Diffusion.Models;
 using Gateway.Diffusion.Onnx;
+using Gateway.Diffusion.Pipelines;
 using Gateway.Diffusion.Tests.Support;
 
 namespace Gateway.Diffusion.Tests.Models;
@@ -12,7 +13,7 @@ public sealed class UNetStepperCacheTests
         var sessions = new OnnxSessionFactory(new OnnxOptions());
         var catalog = ModelCatalog.Load(TestModels.Directory);
         Assert.True(catalog.TryGet("tiny-sd", out var entry));
-        using var model = StableDiffusionModel.Load(entry, sessions);
+        using var model = ModelLoader.Load(entry, sessions);
         const int hidden = 16; // tiny-sd's text_encoder hidden_size
 
         var first = model.UNet.Stepper(2, 64, 64, 77, hidden);

@@ -1,8 +1,9 @@
 using Gateway.Diffusion.Noise;
+using Gateway.Diffusion.Models;
 using Gateway.Diffusion.Onnx;
 using Microsoft.ML.OnnxRuntime;
 
-namespace Gateway.Diffusion.Models;
+namespace Gateway.Diffusion.Pipelines.Vae;
 
 /// <summary>
 /// Pixels in [-1, 1] to latents (before the scaling factor). Older diffusers exports sample inside the graph
@@ -27,8 +28,6 @@ internal sealed class VaeEncoder : IDisposable
         _output = file.RequireOutput(LatentSample, LatentParameters);
         file.RejectUnfedInputs(_inputNames, "VAE encoder");
     }
-
-    public string DisplayName => _file.DisplayName;
 
     /// <summary>Encodes one image [3, height, width] into latents [channels, height/8, width/8].</summary>
     public float[] Encode(ReadOnlySpan<float> pixels, int height, int width, int channels, INoiseSource noise, RunOptions runOptions,

@@ -1,7 +1,8 @@
+using Gateway.Diffusion.Models;
 using Gateway.Diffusion.Onnx;
 using Microsoft.ML.OnnxRuntime;
 
-namespace Gateway.Diffusion.Models;
+namespace Gateway.Diffusion.Pipelines.Vae;
 
 /// <summary>Latents to pixels in [-1, 1]; the caller has already divided by the VAE scaling factor.</summary>
 internal sealed class VaeDecoder : IDisposable

@@ -1,0 +1,142 @@
+using Gateway.Diffusion.Models;
+using Gateway.Diffusion.Onnx;
+
+namespace Gateway.Diffusion.Pipelines.Denoising;
+
+/// <summary>What a family feeds its UNet besides sample, timestep and text hidden states.</summary>
+/// <param name="TimeIdsLength">SDXL's <c>time_ids</c> width (6 for the base, 5 for the refiner), or null for none;
+/// SDXL families also feed <c>text_embeds</c>.</param>
+internal sealed record UNetConditioningInputs(int? TimeIdsLength)
+{
+    public static UNetConditioningInputs StableDiffusion { get; } = new((int?)null);
+
+    public bool AddedConditioning => TimeIdsLength is not null;
+}
+
+/// <summary>
+/// A UNet export bound by input name, read from the session's metadata with each input's element type and rank:
+/// <c>sample</c>, <c>timestep</c>, <c>encoder_hidden_states</c>, and what the family adds (SDXL's <c>text_embeds</c>
+/// and <c>time_ids</c>, LCM's <c>timestep_cond</c>). An input the family does not feed is a load error, so a model
+/// listed under the wrong family fails at load and not mid-run.
+/// </summary>
+internal sealed class Denoiser : IDisposable
+{
+    private static readonly TensorExpectation Sample = new(UNetInputs.Sample, TensorKind.Float, [4], "[batch, channels, height/8, width/8]");
+    private static readonly TensorExpectation Timestep = new(UNetInputs.Timestep, TensorKind.Number, [0, 1], "scalar or [batch]");
+    private static readonly TensorExpectation EncoderHiddenStates = new(UNetInputs.EncoderHiddenStates, TensorKind.Float, [3], "[batch, sequence, hidden]");
+    private static readonly TensorExpectation TextEmbeds = new(UNetInputs.TextEmbeds, TensorKind.Float, [2], "[batch, pooled]");
+    private static readonly TensorExpectation TimeIds = new(UNetInputs.TimeIds, TensorKind.Float, [2], "[batch, time ids]");
+    private static readonly TensorExpectation TimestepCond = new(UNetInputs.TimestepCond, TensorKind.Float, [2], "[batch, time_cond_proj_dim]");
+    private static readonly TensorExpectation OutSample = new(UNetInputs.OutSample, TensorKind.Float, [4], "[batch, channels, height/8, width/8]");
+
+    private readonly OnnxModelFile _file;
+    private readonly Dictionary<string, TensorSignature> _inputs = new(StringComparer.Ordinal);
+    private readonly TensorSignature _out;
+    // Most recently used first. A handful of shapes cover a server's traffic (batch sizes × image sizes).
+    private readonly List<(StepperShape Shape, DenoiserStepper Stepper)> _steppers = [];
+    private const int MaxCachedSteppers = 4;
+
+    public Denoiser(OnnxModelFile file, UNetConditioningInputs conditioning, int? guidanceEmbeddingSize, string pipelineDescription)
+    {
+        _file = file;
+        Add(file.RequireInput(Sample));
+        Add(file.RequireInput(Timestep));
+        Add(file.RequireInput(EncoderHiddenStates));
+        if (file.OptionalInput(TimestepCond) is { } cond) Add(cond);
+        if (conditioning.TimeIdsLength is { } timeIdsLength)
+        {
+            Add(file.RequireInput(TextEmbeds));
+            var timeIds = Add(file.RequireInput(TimeIds));
+            if (timeIds.FixedDimension(1) is { } declared && declared != timeIdsLength)
+                throw new ModelLoadException(
+                    $"{file.DisplayName}: input '{UNetInputs.TimeIds}' has {declared} values a row; the {pipelineDescription} pipeline " +
+                    $"feeds {timeIdsLength} (is the model's family in models.json right?).");
+        }
+        _out = file.RequireOutput(OutSample);
+        file.RejectUnfedInputs(_inputs.Keys, pipelineDescription);
+
+        TimeIdsLength = conditioning.TimeIdsLength;
+        LatentChannels = _inputs[UNetInputs.Sample].FixedDimension(1) ?? 4;
+        HiddenSize = _inputs[UNetInputs.EncoderHiddenStates].FixedDimension(2);
+        PooledSize = _inputs.TryGetValue(UNetInputs.TextEmbeds, out var embeds) ? embeds.FixedDimension(1) : null;
+        GuidanceEmbeddingSize = !_inputs.TryGetValue(UNetInputs.TimestepCond, out var timestepCond) ? null
+            : timestepCond.FixedDimension(1) ?? guidanceEmbeddingSize
+              ?? throw new ModelLoadException($"{file.DisplayName}: input 'timestep_cond' has no fixed size and unet/config.json gives no time_cond_proj_dim.");
+    }
+
+    public string DisplayName => _file.DisplayName;
+
+    public int LatentChannels { get; }
+
+    /// <summary>The text hidden size the export declares, when not symbolic.</summary>
+    public int? HiddenSize { get; }
+
+    /// <summary>The <c>text_embeds</c> width the export declares, when it has that input and the size is not symbolic.</summary>
+    public int? PooledSize { get; }
+
+    /// <summary>The <c>time_ids</c> width fed, or null when the family feeds none.</summary>
+    public int? TimeIdsLength { get; }
+
+    /// <summary>Set for guidance-distilled UNets (LCM), which take the guidance scale as an embedding instead of a second batch half.</summary>
+    public int? GuidanceEmbeddingSize { get; }
+
+    public bool HasInput(string name) => _inputs.ContainsKey(name);
+
+    /// <summary>
+    /// The UNet's bound tensors for one batch shape, kept for later runs (the last four shapes): a run of a shape
+    /// already seen allocates no UNet tensors, and their addresses stay fixed, as device-side replay (CUDA graphs)
+    /// will need. The denoiser owns the stepper; one caller uses it at a time (the worker).
+    /// </summary>
+    public DenoiserStepper Stepper(int batch, int latentHeight, int latentWidth, int sequenceLength, int hiddenSize, int pooledSize = 0)
+    {
+        var shape = new StepperShape(batch, latentHeight, latentWidth, sequenceLength, hiddenSize, pooledSize);
+        var index = _steppers.FindIndex(s => s.Shape == shape);
+        var entry = index >= 0 ? _steppers[index] : (Shape: shape, Stepper: CreateStepper(shape));
+        if (index >= 0) _steppers.RemoveAt(index);
+        _steppers.Insert(0, entry);
+        if (_steppers.Count > MaxCachedSteppers)
+        {
+            _steppers[^1].Stepper.Dispose();
+            _steppers.RemoveAt(_steppers.Count - 1);
+        }
+        return entry.Stepper;
+    }
+
+    private DenoiserStepper CreateStepper(StepperShape shape)
+    {
+        var (batch, latentHeight, latentWidth, sequenceLength, hiddenSize, pooledSize) = shape;
+        if (HiddenSize is { } expected && expected != hiddenSize)
+            throw new ModelLoadException($"{_file.DisplayName}: input '{UNetInputs.EncoderHiddenStates}' wants hidden size {expected}, but the text encoders give {hiddenSize}.");
+        if (PooledSize is { } pooled && pooled != pooledSize)
+            throw new ModelLoadException($"{_file.DisplayName}: input '{UNetInputs.TextEmbeds}' wants {pooled} values, but the pooling text encoder gives {pooledSize}.");
+
+        var inputs = new List<(string, OnnxTensor)>();
+        foreach (var (name, signature) in _inputs)
+        {
+            long[] dims = name switch
+            {
+                UNetInputs.Sample => [batch, LatentChannels, latentHeight, latentWidth],
+                UNetInputs.Timestep => signature.Rank == 0 ? [] : [signature.FixedDimension(0) ?? batch],
+                UNetInputs.EncoderHiddenStates => [batch, sequenceLength, hiddenSize],
+                UNetInputs.TextEmbeds => [batch, pooledSize],
+                UNetInputs.TimeIds => [batch, TimeIdsLength!.Value],
+                UNetInputs.TimestepCond => [batch, GuidanceEmbeddingSize!.Value],
+                _ => throw new InvalidOperationException($"No shape rule for UNet input '{name}'."),
+            };
+            inputs.Add((name, OnnxTensor.Allocate(signature.ElementType, dims)));
+        }
+        var output = OnnxTensor.Allocate(_out.ElementType, batch, LatentChannels, latentHeight, latentWidth);
+        return new DenoiserStepper(_file.Session, inputs, (UNetInputs.OutSample, output));
+    }
+
+    private TensorSignature Add(TensorSignature signature) => _inputs[signature.Name] = signature;
+
+    public void Dispose()
+    {
+        foreach (var (_, stepper) in _steppers) stepper.Dispose();
+        _steppers.Clear();
+        _file.Dispose();
+    }
+
+    private readonly record struct StepperShape(int Batch, int LatentHeight, int LatentWidth, int SequenceLength, int HiddenSize, int PooledSize);
+}

@@ -1,0 +1,64 @@
+using Gateway.Diffusion.Onnx;
+using Microsoft.ML.OnnxRuntime;
+
+namespace Gateway.Diffusion.Pipelines.Denoising;
+
+/// <summary>
+/// The UNet's input and output tensors for one batch shape, allocated once and bound by name to the session, so that
+/// every step of a run is one call with no allocation. Rows are batch rows (two per image under classifier-free guidance).
+/// </summary>
+internal sealed class DenoiserStepper : IDisposable
+{
+    private readonly InferenceSession _session;
+    private readonly Dictionary<string, OnnxTensor> _inputs;
+    private readonly OnnxTensor _sample;
+    private readonly OnnxTensor _timestep;
+    private readonly OnnxTensor _output;
+    private readonly OrtIoBinding _binding;
+
+    public DenoiserStepper(InferenceSession session, IReadOnlyList<(string Name, OnnxTensor Tensor)> inputs, (string Name, OnnxTensor Tensor) output)
+    {
+        _session = session;
+        _inputs = inputs.ToDictionary(i => i.Name, i => i.Tensor, StringComparer.Ordinal);
+        _sample = _inputs[UNetInputs.Sample];
+        _timestep = _inputs[UNetInputs.Timestep];
+        _output = output.Tensor;
+        _binding = session.CreateIoBinding();
+        foreach (var (name, tensor) in inputs) _binding.BindInput(name, tensor.Value);
+        _binding.BindOutput(output.Name, output.Tensor.Value);
+        RowLength = _output.Length / checked((int)_output.Shape[0]);
+    }
+
+    /// <summary>Elements of one batch row of latents.</summary>
+    public int RowLength { get; }
+
+    /// <summary>Whether the UNet has the input <paramref name="name"/>.</summary>
+    public bool Has(string name) => _inputs.ContainsKey(name);
+
+    /// <summary>A bound input, for what a step hook feeds (e.g. ControlNet residuals) and for inspection.</summary>
+    public OnnxTensor Input(string name) => _inputs[name];
+
+    /// <summary>Writes one batch row of the input <paramref name="name"/> (each row of it is <paramref name="values"/> long).</summary>
+    public void WriteRow(string name, ReadOnlySpan<float> values, int row) => _inputs[name].Write(values, row * values.Length);
+
+    public void WriteSample(ReadOnlySpan<float> latents, int row) => _sample.Write(latents, row * RowLength);
+
+    public void Run(float timestep, RunOptions runOptions, OnnxClock clock)
+    {
+        _timestep.Fill(timestep);
+        clock.Run((this, runOptions), static s =>
+        {
+            s.Item1._session.RunWithBinding(s.runOptions, s.Item1._binding);
+            return 0;
+        });
+    }
+
+    public void ReadPrediction(Span<float> destination, int row) => _output.Read(destination, row * RowLength);
+
+    public void Dispose()
+    {
+        _binding.Dispose();
+        foreach (var tensor in _inputs.Values) tensor.Dispose();
+        _output.Dispose();
+    }
+}

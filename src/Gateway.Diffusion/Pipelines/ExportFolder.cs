@@ -1,0 +1,130 @@
+using System.Text.Json;
+using Gateway.Diffusion.Models;
+using Gateway.Diffusion.Onnx;
+using Gateway.Diffusion.Pipelines.Vae;
+using Gateway.Diffusion.Schedulers;
+using Gateway.Diffusion.Text;
+
+namespace Gateway.Diffusion.Pipelines;
+
+/// <summary>
+/// A diffusers/optimum export folder being loaded: opens its components with messages that name the file, and
+/// disposes whatever was opened when loading fails part-way.
+/// </summary>
+internal sealed class ExportFolder : IDisposable
+{
+    private readonly OnnxSessionFactory _sessions;
+    private readonly List<IDisposable> _opened = [];
+    private bool _kept;
+
+    public ExportFolder(ModelCatalogEntry entry, OnnxSessionFactory sessions)
+    {
+        Entry = entry;
+        _sessions = sessions;
+        Directory = entry.Directory;
+        Name = Path.GetFileName(Directory);
+        if (!System.IO.Directory.Exists(Directory))
+            throw new ModelLoadException($"Model '{entry.Id}': folder {Directory} does not exist.");
+    }
+
+    public ModelCatalogEntry Entry { get; }
+    public string Directory { get; }
+    /// <summary>The folder's name, as messages show it.</summary>
+    public string Name { get; }
+
+    public bool Has(string component) => System.IO.Directory.Exists(Path.Combine(Directory, component));
+
+    /// <summary>Opens <c>component/model.onnx</c> and keeps what <paramref name="wrap"/> makes of it for disposal on failure.</summary>
+    public T Open<T>(string component, Func<OnnxModelFile, T> wrap) where T : IDisposable
+    {
+        var file = OnnxModelFile.Open(_sessions, Directory, component);
+        try
+        {
+            return Track(wrap(file));
+        }
+        catch
+        {
+            file.Dispose();
+            throw;
+        }
+    }
+
+    public T Track<T>(T item) where T : IDisposable
+    {
+        _opened.Add(item);
+        return item;
+    }
+
+    public ClipTokenizer Tokenizer(string component)
+    {
+        try
+        {
+            return ClipTokenizer.Load(Path.Combine(Directory, component));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or JsonException or InvalidDataException)
+        {
+            throw new ModelLoadException($"{Name}/{component}: {e.Message}", e);
+        }
+    }
+
+    public SchedulerConfig SchedulerConfig()
+    {
+        var path = Path.Combine(Directory, "scheduler", "scheduler_config.json");
+        if (!File.Exists(path))
+            throw new ModelLoadException($"{Name}/scheduler/scheduler_config.json: file not found ({path}).");
+        try
+        {
+            return Schedulers.SchedulerConfig.Load(path);
+        }
+        catch (Exception e) when (e is not ModelLoadException)
+        {
+            throw new ModelLoadException($"{Name}/scheduler/scheduler_config.json: {e.Message}", e);
+        }
+    }
+
+    /// <summary>The VAE halves and the latent scale from <c>vae_decoder/config.json</c> (else the family's default).</summary>
+    public (VaeDecoder Decoder, VaeEncoder? Encoder, float ScalingFactor) Vae()
+    {
+        var scaling = (float?)ComponentConfig.ReadNumber(Directory, "vae_decoder", "scaling_factor") ?? Entry.Family.DefaultVaeScalingFactor();
+        var decoder = Open("vae_decoder", file => new VaeDecoder(file));
+        var encoder = Has("vae_encoder") ? Open("vae_encoder", file => new VaeEncoder(file)) : null;
+        return (decoder, encoder, scaling);
+    }
+
+    /// <summary>A boolean of <c>model_index.json</c>, or <paramref name="fallback"/> when the file or the key is absent.</summary>
+    public bool IndexFlag(string key, bool fallback)
+    {
+        var path = Path.Combine(Directory, "model_index.json");
+        if (!File.Exists(path)) return fallback;
+        try
+        {
+            using var document = JsonDocument.Parse(File.ReadAllText(path));
+            return document.RootElement.ValueKind == JsonValueKind.Object && document.RootElement.TryGetProperty(key, out var value)
+                ? value.ValueKind switch
+                {
+                    JsonValueKind.True => true,
+                    JsonValueKind.False => false,
+                    JsonValueKind.Null => fallback,
+                    _ => throw new ModelLoadException($"{Name}/model_index.json: '{key}' must be true or false."),
+                }
+                : fallback;
+        }
+        catch (JsonException e)
+        {
+            throw new ModelLoadException($"{Name}/model_index.json: not valid JSON: {e.Message}", e);
+        }
+    }
+
+    /// <summary>Loading succeeded: what was opened now belongs to the loaded model.</summary>
+    public T Keep<T>(T model)
+    {
+        _kept = true;
+        return model;
+    }
+
+    public void Dispose()
+    {
+        if (_kept) return;
+        foreach (var item in Enumerable.Reverse(_opened)) item.Dispose();
+    }
+}

@@ -1,0 +1,194 @@
+using System.Diagnostics;
+using System.Numerics.Tensors;
+using Gateway.Diffusion.Engine;
+using Gateway.Diffusion.Imaging;
+using Gateway.Diffusion.Noise;
+using Gateway.Diffusion.Onnx;
+using Gateway.Diffusion.Pipelines.Conditioning;
+using Gateway.Diffusion.Pipelines.Denoising;
+using Gateway.Diffusion.Schedulers;
+using Microsoft.ML.OnnxRuntime;
+
+namespace Gateway.Diffusion.Pipelines;
+
+/// <summary>
+/// Text-to-image and image-to-image for every family: text conditioning → initial latents → the denoise loop
+/// (the base model, then the refiner when asked) → VAE decode → pixels. A run serves a batch of requests that share a
+/// <see cref="BatchKey"/>: every image of every request is a lane, and each step is one UNet call over all lanes.
+/// Each lane keeps its own prompt, seed, noise stream, scheduler and guidance, so its pixels are the same as when it
+/// runs alone.
+/// </summary>
+internal static class GenerationRun
+{
+    /// <summary>Runs the batch; a member cancelled mid-run leaves the batch and gets null, the others go on.
+    /// Throws <see cref="OperationCanceledException"/> when every member is cancelled.</summary>
+    public static GenerationResult?[] Run(LoadedModel model, IReadOnlyList<BatchMember> members, IDenoiseStepHook? hook = null)
+    {
+        var total = Stopwatch.StartNew();
+        using var runOptions = new RunOptions();
+        using var allCancelled = new CancellationTokenSource();
+        var live = members.Count;
+        var registrations = members.Select(m => m.Token.Register(() =>
+        {
+            // Only when nobody is left does the call in flight stop: the others still want its result.
+            if (Interlocked.Decrement(ref live) != 0) return;
+            runOptions.Terminate = true;
+            allCancelled.Cancel();
+        })).ToList();
+        try
+        {
+            return RunBatch(model, members, runOptions, allCancelled.Token, total, hook);
+        }
+        finally
+        {
+            foreach (var registration in registrations) registration.Dispose();
+        }
+    }
+
+    private static GenerationResult?[] RunBatch(LoadedModel model, IReadOnlyList<BatchMember> members, RunOptions runOptions,
+        CancellationToken cancellationToken, Stopwatch total, IDenoiseStepHook? hook)
+    {
+        var onnx = new OnnxClock(cancellationToken);
+        var first = members[0].Resolved;
+        var key = first.Key;
+        var refiner = first.Refiner;
+
+        var textStart = total.Elapsed;
+        var warnings = members.Select(_ => new List<string>()).ToArray();
+        var baseText = Condition(model, members, warnings, runOptions, onnx);
+        var refinerText = refiner is null ? null : Condition(refiner.Model, members, warnings, runOptions, onnx);
+        var textTime = total.Elapsed - textStart;
+
+        var lanes = new List<DenoiseLane>();
+        foreach (var member in members) lanes.AddRange(CreateLanes(model, member, runOptions, onnx));
+
+        var denoiseStart = total.Elapsed;
+        var context = new DenoiseContext(first.Mode, key.Height / 8, key.Width / 8, model.Text.SequenceLength, runOptions, onnx,
+            new StepProgress(first.Evaluations, Math.Max(0, first.Timesteps - first.Steps)), hook, cancellationToken);
+        SetStage(lanes, model, baseText, schedule: null, key);
+        DenoiseLoop.Run(new DenoiseStage(model.UNet, first.Start, first.End), lanes, context);
+        var decoder = model;
+        if (refiner is not null)
+        {
+            SetStage(lanes, refiner.Model, refinerText!, refiner.Schedule, key);
+            DenoiseLoop.Run(new DenoiseStage(refiner.Model.UNet, refiner.Start, refiner.Timesteps), lanes,
+                context with { SequenceLength = refiner.Model.Text.SequenceLength });
+            decoder = refiner.Model;
+        }
+        var denoiseTime = total.Elapsed - denoiseStart;
+
+        var decodeStart = total.Elapsed;
+        var images = members.ToDictionary(m => m, _ => new List<GeneratedImage>());
+        foreach (var lane in lanes)
+        {
+            if (lane.Member.ShouldStop) lane.Member.Dropped = true;
+            if (lane.Member.Dropped) continue;
+            images[lane.Member].Add(new GeneratedImage(Decode(decoder, lane.Latents, key, runOptions, onnx), lane.Seed));
+        }
+        var decodeTime = total.Elapsed - decodeStart;
+
+        var timings = new GenerationTimings(textTime, denoiseTime, decodeTime, onnx.Elapsed, total.Elapsed);
+        return members.Select((member, i) => member.Dropped ? null : new GenerationResult
+        {
+            Images = images[member],
+            Steps = member.Resolved.Steps,
+            Guidance = member.Resolved.Guidance,
+            Sampler = SchedulerFactory.DisplayName(
+                string.IsNullOrWhiteSpace(member.Resolved.Sampler) ? model.SchedulerConfig.ClassName : member.Resolved.Sampler),
+            Warnings = warnings[i],
+            Timings = timings,
+            BatchSize = lanes.Count,
+        }).ToArray();
+    }
+
+    /// <summary>Encodes every member's prompts (the negative ones only under classifier-free guidance) through one
+    /// model's text encoders, each encoder once for the whole batch.</summary>
+    private static Dictionary<BatchMember, (TextConditioning Positive, TextConditioning? Negative)> Condition(LoadedModel model,
+        IReadOnlyList<BatchMember> members, List<string>[] warnings, RunOptions runOptions, OnnxClock onnx)
+    {
+        var batch = model.Text.Begin(runOptions, onnx);
+        for (var i = 0; i < members.Count; i++)
+        {
+            batch.Add(Positive(members[i].Request), "prompt", warnings[i]);
+            if (members[i].Resolved.Guided) batch.AddNegative(Negative(members[i].Request), warnings[i]);
+        }
+        batch.EncodePending();
+        return members.ToDictionary(m => m, m =>
+        {
+            var positive = batch.Get(Positive(m.Request));
+            return (positive, m.Resolved.Guided ? batch.GetNegative(Negative(m.Request), positive) : null);
+        });
+    }
+
+    private static PromptTexts Positive(GenerationRequest request) => new(request.Prompt, request.Prompt2);
+
+    private static PromptTexts Negative(GenerationRequest request) => new(request.NegativePrompt, request.NegativePrompt2);
+
+    /// <summary>Points every lane at one stage's model: its conditioning, and (for the refiner) fresh schedulers of its own config.</summary>
+    private static void SetStage(List<DenoiseLane> lanes, LoadedModel model,
+        Dictionary<BatchMember, (TextConditioning Positive, TextConditioning? Negative)> text, SchedulerSource? schedule, BatchKey key)
+    {
+        var timeIds = model.TimeIds;
+        var positiveIds = timeIds?.Positive(key.Width, key.Height);
+        var negativeIds = timeIds?.Negative(key.Width, key.Height);
+        foreach (var lane in lanes)
+        {
+            var (positive, negative) = text[lane.Member];
+            lane.Conditioning = new LaneConditioning(positive, negative, positiveIds, negativeIds);
+            if (schedule is not null) lane.Scheduler = schedule.Create();
+        }
+    }
+
+    /// <summary>One lane per image: image <c>k</c> of a request uses seed + k, its own generator and scheduler.</summary>
+    private static IEnumerable<DenoiseLane> CreateLanes(LoadedModel model, BatchMember member, RunOptions runOptions, OnnxClock onnx)
+    {
+        var request = member.Request;
+        var resolved = member.Resolved;
+        var channels = model.UNet.LatentChannels;
+        var latentLength = channels * (request.Height / 8) * (request.Width / 8);
+        var initPixels = request.InitImage is { } init
+            ? VaeImageConversion.ToPlanar(ImageCodec.Resize(init.Image, request.Width, request.Height))
+            : null;
+        for (var k = 0; k < request.ImageCount; k++)
+        {
+            var seed = unchecked(request.Seed + (ulong)k);
+            var generator = new TorchGenerator(seed);
+            var scheduler = resolved.Schedule.Create();
+            var latents = new float[latentLength];
+            if (initPixels is null)
+            {
+                generator.NextGaussian(latents);
+                TensorPrimitives.Multiply(latents, scheduler.InitNoiseSigma, latents);
+            }
+            else
+            {
+                var clean = model.VaeEncoder!.Encode(initPixels, request.Height, request.Width, channels, generator, runOptions, onnx);
+                TensorPrimitives.Multiply(clean, model.VaeScalingFactor, clean);
+                var start = resolved.Start;
+                if (start < scheduler.Timesteps.Count)
+                {
+                    var noise = new float[latentLength];
+                    generator.NextGaussian(noise);
+                    scheduler.AddNoise(clean, noise, start, latents);
+                }
+                else
+                {
+                    clean.CopyTo(latents);
+                }
+            }
+            yield return new DenoiseLane(member, seed, latents, generator, resolved.Guidance) { Scheduler = scheduler };
+        }
+    }
+
+    private static PixelImage Decode(LoadedModel model, float[] latents, BatchKey key, RunOptions runOptions, OnnxClock onnx)
+    {
+        TensorPrimitives.Divide(latents, model.VaeScalingFactor, latents);
+        var pixels = model.VaeDecoder.Decode(latents, model.UNet.LatentChannels, key.Height / 8, key.Width / 8, runOptions, onnx);
+        // An fp16 SDXL VAE overflows to NaN/∞ and would otherwise give a black image.
+        if (!float.IsFinite(TensorPrimitives.Sum(pixels)))
+            throw new ModelOutputException(model.Entry.Id,
+                $"The VAE decoder of model '{model.Entry.Id}' produced NaN or infinite pixels. The stock SDXL VAE overflows in " +
+                "float16: use an fp16-fixed VAE (e.g. madebyollin/sdxl-vae-fp16-fix exported as vae_decoder/) or a float32 VAE.");
+        return VaeImageConversion.ToImage(pixels, key.Width, key.Height);
+    }
+}

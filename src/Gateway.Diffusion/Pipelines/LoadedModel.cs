@@ -1,0 +1,35 @@
+using Gateway.Diffusion.Models;
+using Gateway.Diffusion.Pipelines.Conditioning;
+using Gateway.Diffusion.Pipelines.Denoising;
+using Gateway.Diffusion.Pipelines.Vae;
+using Gateway.Diffusion.Schedulers;
+
+namespace Gateway.Diffusion.Pipelines;
+
+/// <summary>
+/// A loaded export of any family: scheduler configuration and one session per component, created once and reused by
+/// every request. The family decides the text conditioning (<see cref="Text"/>) and whether the UNet gets SDXL's
+/// <see cref="TimeIds"/>; the run itself is the same for all (<see cref="GenerationRun"/>).
+/// </summary>
+internal sealed class LoadedModel(ModelCatalogEntry entry, SchedulerConfig schedulerConfig, TextConditioner text, Denoiser unet,
+    VaeDecoder vaeDecoder, VaeEncoder? vaeEncoder, float vaeScalingFactor, TimeIds? timeIds) : IDisposable
+{
+    public ModelCatalogEntry Entry { get; } = entry;
+    public SchedulerConfig SchedulerConfig { get; } = schedulerConfig;
+    public TextConditioner Text { get; } = text;
+    public Denoiser UNet { get; } = unet;
+    public VaeDecoder VaeDecoder { get; } = vaeDecoder;
+    /// <summary>Null when the export has no <c>vae_encoder/</c>: such a model cannot do image-to-image.</summary>
+    public VaeEncoder? VaeEncoder { get; } = vaeEncoder;
+    public float VaeScalingFactor { get; } = vaeScalingFactor;
+    /// <summary>SDXL's size (base) or aesthetic (refiner) conditioning; null for SD 1.x / 2.x.</summary>
+    public TimeIds? TimeIds { get; } = timeIds;
+
+    public void Dispose()
+    {
+        Text.Dispose();
+        UNet.Dispose();
+        VaeDecoder.Dispose();
+        VaeEncoder?.Dispose();
+    }
+}

@@ -1,0 +1,40 @@
+using Gateway.Diffusion.Models;
+using Gateway.Diffusion.Onnx;
+using Gateway.Diffusion.Pipelines.Conditioning;
+using Gateway.Diffusion.Pipelines.Denoising;
+using Gateway.Diffusion.Pipelines.StableDiffusion;
+using Gateway.Diffusion.Pipelines.StableDiffusionXl;
+
+namespace Gateway.Diffusion.Pipelines;
+
+/// <summary>Loads a catalog model with its family's loader, and checks that the text encoders fit the UNet.</summary>
+internal static class ModelLoader
+{
+    /// <exception cref="ModelLoadException">A file is missing or a component is not what the family needs; the message
+    /// names the file, the tensor and what was expected.</exception>
+    public static LoadedModel Load(ModelCatalogEntry entry, OnnxSessionFactory sessions)
+    {
+        using var folder = new ExportFolder(entry, sessions);
+        var model = entry.Family.Pipeline() switch
+        {
+            PipelineKind.StableDiffusionXl => StableDiffusionXlLoader.LoadBase(folder),
+            PipelineKind.StableDiffusionXlRefiner => StableDiffusionXlLoader.LoadRefiner(folder),
+            _ => StableDiffusionLoader.Load(folder),
+        };
+        CheckTextFitsUNet(model.Text, model.UNet);
+        return folder.Keep(model);
+    }
+
+    private static void CheckTextFitsUNet(TextConditioner text, Denoiser unet)
+    {
+        if (text.HiddenSize is { } hidden && unet.HiddenSize is { } wanted && hidden != wanted)
+            throw new ModelLoadException(
+                $"{unet.DisplayName}: input '{UNetInputs.EncoderHiddenStates}' wants hidden size {wanted}, but the text encoders give {hidden} " +
+                $"({string.Join(" + ", text.Stages.Select(s => $"{s.Encoder.DisplayName}: {s.Encoder.HiddenSize}"))}).");
+        if (unet.HasInput(UNetInputs.TextEmbeds) && !text.Pools)
+            throw new ModelLoadException($"{unet.DisplayName}: input '{UNetInputs.TextEmbeds}' needs a pooled text embedding, which no text encoder gives.");
+        if (text.PooledSize is { } pooled && unet.PooledSize is { } wantedPooled && pooled != wantedPooled)
+            throw new ModelLoadException(
+                $"{unet.DisplayName}: input '{UNetInputs.TextEmbeds}' wants {wantedPooled} values, but the pooling text encoder gives {pooled}.");
+    }
+}
