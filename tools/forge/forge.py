@@ -43,7 +43,7 @@ from onnx import TensorProto, helper, numpy_helper
 OPSET = 17
 IR_VERSION = 8
 SEED = 20261123
-VARIANTS = ("tiny-sd", "tiny-sd-fp16")
+VARIANTS = ("tiny-sd", "tiny-sd-fp16", "tiny-sdxl", "tiny-sdxl-legacy", "tiny-sdxl-refiner")
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TOKENIZER_DIR = os.path.join(HERE, "..", "..", "tests", "Gateway.Diffusion.Tests", "Fixtures", "clip")
@@ -325,16 +325,31 @@ def build_text_encoder(fp16):
     return b.model()
 
 
-def text_encoder_graph(b, hidden, heads, intermediate, layers):
-    """The CLIP text model into builder b, at any size (the full-size preset builds it too)."""
-    ids = b.input("input_ids", TensorProto.INT32, ["batch_size", "sequence_length"])
+def gelu(b, x):
+    """Exact GELU as the torch exporter writes it: x · 0.5 · (1 + erf(x / √2))."""
+    erf = b.op("Erf", b.op("Mul", x, b.const(1 / math.sqrt(2), b.np_float)))
+    return b.op("Mul", b.op("Mul", x, b.const(0.5, b.np_float)), b.op("Add", erf, b.const(1.0, b.np_float)))
+
+
+def text_encoder_graph(b, hidden, heads, intermediate, layers, ids_type=TensorProto.INT32,
+                       hidden_states=False, projection_dim=None, act="quick_gelu"):
+    """The CLIP text model into builder b, at any size (the full-size presets build it too).
+
+    hidden_states: also output `hidden_states.0` (the embeddings) … `hidden_states.{layers}` (each encoder
+    layer's output, before final_layer_norm), as optimum exports SDXL's encoders. projection_dim: a
+    CLIPTextModelWithProjection, whose `text_embeds` (the EOS state @ text_projection, no bias) comes first
+    and replaces `pooler_output`. act: "quick_gelu" (CLIP ViT-L) or "gelu" (OpenCLIP bigG).
+    """
+    ids = b.input("input_ids", ids_type, ["batch_size", "sequence_length"])
+    states = []
     with b.scope("text_model"):
         with b.scope("embeddings"):
             tokens = b.op("Gather", b.param("token_embedding.weight", [VOCAB, hidden], 1.0), ids)
             seq_len = b.op("Shape", ids, start=1, end=2)
             positions = b.op("Slice", b.param("position_embedding.weight", [MAX_POSITIONS, hidden], 0.5),
                              b.const([0]), seq_len, b.const([0]))
-            x = b.op("Add", tokens, positions)
+            x = b.op("Add", tokens, positions, out="hidden_states.0" if hidden_states else None)
+            states.append(x)
 
         # Causal mask: position i may attend to positions ≤ i. -1e4 is "minus infinity" for fp16 and fp32.
         causal = np.triu(np.full((MAX_POSITIONS, MAX_POSITIONS), -1e4), k=1)
@@ -351,18 +366,30 @@ def text_encoder_graph(b, hidden, heads, intermediate, layers):
                     h = b.layer_norm(x, "layer_norm2", hidden)
                     with b.scope("mlp"):
                         h = b.linear(h, "fc1", hidden, intermediate)
-                        # quick_gelu: x · sigmoid(1.702 x)
-                        h = b.op("Mul", h, b.op("Sigmoid", b.op("Mul", h, b.const(1.702, b.np_float))))
+                        if act == "gelu":
+                            h = gelu(b, h)
+                        else:  # quick_gelu: x · sigmoid(1.702 x)
+                            h = b.op("Mul", h, b.op("Sigmoid", b.op("Mul", h, b.const(1.702, b.np_float))))
                         h = b.linear(h, "fc2", intermediate, hidden)
-                    x = b.op("Add", x, h)
+                    x = b.op("Add", x, h, out=f"hidden_states.{i + 1}" if hidden_states else None)
+                    states.append(x)
 
         last = b.layer_norm(x, "final_layer_norm", hidden, out="last_hidden_state")
-        # pooler_output: the hidden state at the EOS token, which CLIP finds as the highest token id.
+        # The pooled state: the hidden state at the EOS token, which CLIP finds as the highest token id.
         eos = b.op("ArgMax", ids, axis=-1, keepdims=1)                        # [B, 1]
-        b.op("GatherND", last, eos, batch_dims=1, out="pooler_output")         # [B, H]
-
+        pooled = b.op("GatherND", last, eos, batch_dims=1,
+                      out=None if projection_dim else "pooler_output")        # [B, H]
+    if projection_dim:
+        with b.scope("text_projection"):
+            b.op("MatMul", pooled, b.param("weight", [hidden, projection_dim], 1 / math.sqrt(hidden)),
+                 out="text_embeds")
+        b.output("text_embeds", b.float, ["batch_size", projection_dim])
     b.output("last_hidden_state", b.float, ["batch_size", "sequence_length", hidden])
-    b.output("pooler_output", b.float, ["batch_size", hidden])
+    if not projection_dim:
+        b.output("pooler_output", b.float, ["batch_size", hidden])
+    if hidden_states:
+        for i in range(layers + 1):
+            b.output(f"hidden_states.{i}", b.float, ["batch_size", "sequence_length", hidden])
 
 
 # --- unet --------------------------------------------------------------------------------------------
@@ -378,54 +405,96 @@ def resnet(b, x, leaf, cin, cout, groups, temb=None, temb_dim=0, eps=1e-5):
         return b.op("Add", shortcut, h)
 
 
-def transformer(b, x, context, leaf, channels, groups):
+def transformer(b, x, context, leaf, channels, groups, context_dim=TEXT_HIDDEN, linear_projection=False):
     """diffusers Transformer2DModel with one block of cross-attention and a GELU feed-forward.
 
     The self-attention of the real block is left out: over 32×32 = 1024 tokens it would cost more than
     the rest of the tiny UNet together, and cross-attention alone already makes the output text-dependent.
+    linear_projection: proj_in/proj_out are Linear layers on the flattened tokens (SDXL's
+    use_linear_projection) instead of 1×1 convs (SD 1.5).
     """
+    def tokens(h):  # B C H W → B HW C
+        return b.op("Transpose", b.op("Reshape", h, b.const([0, 0, -1])), perm=[0, 2, 1])
+
     with b.scope(leaf):
-        h = b.conv(b.group_norm(x, "norm", channels, groups, 1e-6), "proj_in", channels, channels, k=1)
-        h = b.op("Transpose", b.op("Reshape", h, b.const([0, 0, -1])), perm=[0, 2, 1])   # B HW C
+        h = b.group_norm(x, "norm", channels, groups, 1e-6)
+        if linear_projection:
+            h = b.linear(tokens(h), "proj_in", channels, channels)
+        else:
+            h = tokens(b.conv(h, "proj_in", channels, channels, k=1))
         with b.scope("transformer_blocks.0"):
-            a = b.attention(b.layer_norm(h, "norm2", channels), context, "attn2", channels, TEXT_HIDDEN,
+            a = b.attention(b.layer_norm(h, "norm2", channels), context, "attn2", channels, context_dim,
                             UNET_HEADS, ("to_q", "to_k", "to_v", "to_out.0"), bias=False, out_gain=4.0)
             h = b.op("Add", h, a)
             with b.scope("ff"):
                 f = b.linear(b.layer_norm(h, "norm3", channels), "net.0.proj", channels, 2 * channels)
-                # exact GELU as the torch exporter writes it: x · 0.5 · (1 + erf(x / √2))
-                erf = b.op("Erf", b.op("Mul", f, b.const(1 / math.sqrt(2), b.np_float)))
-                f = b.op("Mul", b.op("Mul", f, b.const(0.5, b.np_float)),
-                         b.op("Add", erf, b.const(1.0, b.np_float)))
-                f = b.linear(f, "net.2", 2 * channels, channels)
+                f = b.linear(gelu(b, f), "net.2", 2 * channels, channels)
             h = b.op("Add", h, f)
+        if linear_projection:
+            h = b.linear(h, "proj_out", channels, channels)
         h = b.op("Reshape", b.op("Transpose", h, perm=[0, 2, 1]), b.op("Shape", x))      # B C H W
-        return b.op("Add", x, b.conv(h, "proj_out", channels, channels, k=1))
+        if not linear_projection:
+            h = b.conv(h, "proj_out", channels, channels, k=1)
+        return b.op("Add", x, h)
+
+
+def sinusoidal(b, t, dim):
+    """diffusers get_timestep_embedding(t, dim, flip_sin_to_cos=True, downscale_freq_shift=0) in float32:
+    t [N] (or a scalar) → [N, dim] = cos ‖ sin of t · 10000^(-i / (dim / 2))."""
+    half = dim // 2
+    freqs = [math.exp(-math.log(10000.0) * i / half) for i in range(half)]
+    args = b.op("Mul", b.op("Reshape", t, b.const([-1, 1])), b.const([freqs], np.float32))   # [N, half]
+    return b.op("Concat", b.op("Cos", args), b.op("Sin", args), axis=-1)
 
 
 def build_unet(fp16):
-    """A two-level UNet2DConditionModel: any latent height/width (odd sizes too), dynamic batch."""
-    c0, c1 = UNET_CHANNELS
+    """The tiny SD UNet: tiny-sd has diffusers' converter I/O, tiny-sd-fp16 optimum's (int64 scalar timestep)."""
     b = Builder("unet", fp16, SEED + 2)
-    sample = b.input("sample", b.float, ["batch_size", LATENT_CHANNELS, "height", "width"])
-    if fp16:  # optimum: an int64 scalar, shared by the whole batch
-        timestep = b.input("timestep", TensorProto.INT64, [])
-        t = b.op("Cast", timestep, to=TensorProto.FLOAT)
-    else:     # diffusers converter: float32, one per batch item
-        t = b.input("timestep", TensorProto.FLOAT, ["batch_size"])
-    context = b.input("encoder_hidden_states", b.float, ["batch_size", "sequence_length", TEXT_HIDDEN])
+    return unet_graph(b, "int64-scalar" if fp16 else "float-batch", TEXT_HIDDEN)
 
-    # time_proj (diffusers get_timestep_embedding, flip_sin_to_cos, freq_shift 0), computed in float32
-    # like the real export and then cast to the model's type.
-    half = c0 // 2
-    freqs = [math.exp(-math.log(10000.0) * i / half) for i in range(half)]
-    args = b.op("Mul", b.op("Reshape", t, b.const([-1, 1])), b.const([freqs], np.float32))   # [B|1, half]
-    emb = b.op("Concat", b.op("Cos", args), b.op("Sin", args), axis=-1)
-    if fp16:
+
+def unet_graph(b, timestep, context_dim, time_ids=0, text_embeds_dim=0, add_time_dim=0,
+               linear_projection=False):
+    """A two-level UNet2DConditionModel: any latent height/width (odd sizes too), dynamic batch.
+
+    timestep: "float-batch" (float32 [batch_size], diffusers' converter and old optimum), "int64-scalar"
+    (optimum, tiny-sd-fp16) or "float-scalar" (optimum ≥ 1.24). With time_ids > 0 it is an SDXL UNet: the
+    inputs `text_embeds` [B, text_embeds_dim] and `time_ids` [B, time_ids] feed diffusers' "text_time"
+    added embedding (each id through a sinusoidal embedding of add_time_dim, flattened, after text_embeds,
+    through add_embedding's Linear-SiLU-Linear), which is added to the time embedding.
+    """
+    c0, c1 = UNET_CHANNELS
+    sample = b.input("sample", b.float, ["batch_size", LATENT_CHANNELS, "height", "width"])
+    if timestep == "int64-scalar":  # optimum: an int64 scalar, shared by the whole batch
+        t = b.op("Cast", b.input("timestep", TensorProto.INT64, []), to=TensorProto.FLOAT)
+    elif timestep == "float-scalar":
+        # expanded to the batch as diffusers' UNet does, so the graph computes from here on exactly
+        # what the float-batch variant computes
+        t = b.op("Expand", b.op("Reshape", b.input("timestep", TensorProto.FLOAT, []), b.const([1])),
+                 b.op("Shape", sample, end=1))
+    else:                           # diffusers converter: float32, one per batch item
+        t = b.input("timestep", TensorProto.FLOAT, ["batch_size"])
+    context = b.input("encoder_hidden_states", b.float, ["batch_size", "sequence_length", context_dim])
+    if time_ids:
+        text_embeds = b.input("text_embeds", b.float, ["batch_size", text_embeds_dim])
+        ids = b.input("time_ids", b.float, ["batch_size", time_ids])
+
+    # time_proj computed in float32 like the real export and then cast to the model's type.
+    emb = sinusoidal(b, t, c0)
+    if b.float == TensorProto.FLOAT16:
         emb = b.op("Cast", emb, to=TensorProto.FLOAT16)
     with b.scope("time_embedding"):
         temb = b.linear(b.silu(b.linear(emb, "linear_1", c0, UNET_TIME_DIM)), "linear_2",
                         UNET_TIME_DIM, UNET_TIME_DIM)
+    if time_ids:
+        with b.scope("add_time_proj"):
+            time_embeds = sinusoidal(b, b.op("Reshape", ids, b.const([-1])), add_time_dim)     # [B·n, d]
+            time_embeds = b.op("Reshape", time_embeds, b.const([-1, time_ids * add_time_dim]))  # [B, n·d]
+            add_embeds = b.op("Concat", text_embeds, time_embeds, axis=-1)
+        with b.scope("add_embedding"):
+            aug = b.linear(b.silu(b.linear(add_embeds, "linear_1", text_embeds_dim + time_ids * add_time_dim,
+                                           UNET_TIME_DIM)), "linear_2", UNET_TIME_DIM, UNET_TIME_DIM, gain=2.0)
+        temb = b.op("Add", temb, aug)
 
     h = b.conv(sample, "conv_in", LATENT_CHANNELS, c0)
     with b.scope("down_blocks.0"):
@@ -433,7 +502,7 @@ def build_unet(fp16):
         h = b.conv(skip, "downsamplers.0.conv", c0, c0, stride=2)      # ceil(size / 2)
     with b.scope("down_blocks.1"):
         h = resnet(b, h, "resnets.0", c0, c1, UNET_GROUPS, temb, UNET_TIME_DIM)
-        h = transformer(b, h, context, "attentions.0", c1, UNET_GROUPS)
+        h = transformer(b, h, context, "attentions.0", c1, UNET_GROUPS, context_dim, linear_projection)
     with b.scope("up_blocks.0.upsamplers.0"):
         # Upsample2D with output_size: nearest-resize to the skip's exact size, so odd latent sizes work.
         sizes = b.op("Concat", b.op("Shape", h, end=2), b.op("Shape", skip, start=2), axis=0)
@@ -463,7 +532,7 @@ VAE_ENC_FEATURE_GAIN = 3.6       # latent channel 3: a random feature, std ≈ 0
 VAE_DEC_TEXTURE = 0.15           # decoder texture = 0.15 · tanh(trunk's conv_out): |·| < 0.15, mean ≈ 0.03
 
 
-def build_vae_decoder(fp16):
+def build_vae_decoder(fp16, scaling_factor=VAE_SCALING_FACTOR, seed=SEED + 3):
     """AutoencoderKL decoder: post_quant_conv, conv_in, a ResNet block, three (nearest ×2 + conv) ups, plus
     a colour shortcut.
 
@@ -473,7 +542,7 @@ def build_vae_decoder(fp16):
     to in txt2img, are scaled to about std 0.5), soft-clips it (identity on [-1, 1], tanh shoulder up to
     ±1.25), and linearly resizes it ×8. The random trunk adds a texture of std ≈ 0.05 on top.
     """
-    b = Builder("vae_decoder", fp16, SEED + 3)
+    b = Builder("vae_decoder", fp16, seed)
     n = LATENT_CHANNELS
     z = b.input("latent_sample", b.float, ["batch_size", n, "latent_height", "latent_width"])
     channels = list(reversed(VAE_CHANNELS))          # 16, 16, 8, 8 for 1/8, 1/4, 1/2, 1/1
@@ -481,7 +550,7 @@ def build_vae_decoder(fp16):
     with b.scope("post_quant_conv"):
         w = b.draw([n, n, 1, 1], 1 / math.sqrt(n))
         w[:VAE_COLOUR] = 0.0
-        w[:VAE_COLOUR, :VAE_COLOUR, 0, 0] = VAE_SCALING_FACTOR * np.eye(VAE_COLOUR, dtype=np.float32)
+        w[:VAE_COLOUR, :VAE_COLOUR, 0, 0] = scaling_factor * np.eye(VAE_COLOUR, dtype=np.float32)
         bias = b.draw([n], 0.02)
         bias[:VAE_COLOUR] = 0.0
         h = b.op("Conv", z, b.tensor("weight", w), b.tensor("bias", bias), kernel_shape=[1, 1])
@@ -518,17 +587,17 @@ def build_vae_decoder(fp16):
     return b.model()
 
 
-def build_vae_encoder(fp16):
+def build_vae_encoder(fp16, parameters, scaling_factor=VAE_SCALING_FACTOR, seed=SEED + 4):
     """AutoencoderKL encoder: conv_in, three stride-2 convs (÷8), conv_out to mean ++ log-variance, quant_conv,
     plus a colour shortcut.
 
     The shortcut (AveragePool 8×8 + a fixed 1×1 conv) puts avgpool8(x) / scaling_factor on mean channels
     0..2; the random trunk adds a small residual there, a random feature on channel 3, and the
-    log-variance (≈ -8, like a real VAE's, so sampling barely moves the mean). tiny-sd returns the mean
-    only (`latent_sample`, deterministic, instead of the old converter's random sample); tiny-sd-fp16
-    returns both (`latent_parameters`, as newer optimum exports do).
+    log-variance (≈ -8, like a real VAE's, so sampling barely moves the mean). Without `parameters` it
+    returns the mean only (`latent_sample`, deterministic, instead of the old converter's random sample;
+    tiny-sd), with it both (`latent_parameters`, as newer optimum exports do; tiny-sd-fp16).
     """
-    b = Builder("vae_encoder", fp16, SEED + 4)
+    b = Builder("vae_encoder", fp16, seed)
     n = LATENT_CHANNELS
     x = b.input("sample", b.float, ["batch_size", 3, "height", "width"])
     with b.scope("encoder"):
@@ -550,9 +619,9 @@ def build_vae_encoder(fp16):
         # ceil_mode: ceil(size / 8) like the trunk's three stride-2 convs, for sizes that are no multiple of 8
         pooled = b.op("AveragePool", x, kernel_shape=[8, 8], strides=[8, 8], ceil_mode=1)
         w = np.zeros([2 * n, 3, 1, 1], np.float32)
-        w[:VAE_COLOUR, :, 0, 0] = np.eye(VAE_COLOUR, dtype=np.float32) / VAE_SCALING_FACTOR
+        w[:VAE_COLOUR, :, 0, 0] = np.eye(VAE_COLOUR, dtype=np.float32) / scaling_factor
         shortcut = b.op("Conv", pooled, b.tensor("weight", w), kernel_shape=[1, 1])
-    if fp16:
+    if parameters:
         b.op("Add", moments, shortcut, out="latent_parameters")
         b.output("latent_parameters", b.float, ["batch_size", 2 * n, "latent_height", "latent_width"])
     else:
@@ -635,6 +704,10 @@ def forge(out_dir, variant):
     if os.path.isdir(root):
         shutil.rmtree(root)
     os.makedirs(root)
+    if variant.startswith("tiny-sdxl"):
+        import sdxl  # tools/forge/sdxl.py
+        sdxl.forge_sdxl(root, variant)
+        return
 
     write_json(os.path.join(root, "model_index.json"), MODEL_INDEX)
     write_json(os.path.join(root, "scheduler", "scheduler_config.json"), SCHEDULER_CONFIG)
@@ -649,7 +722,7 @@ def forge(out_dir, variant):
     write_json(os.path.join(root, "unet", "config.json"), unet_config())
     save(build_vae_decoder(fp16), os.path.join(root, "vae_decoder"))
     write_json(os.path.join(root, "vae_decoder", "config.json"), vae_config())
-    save(build_vae_encoder(fp16), os.path.join(root, "vae_encoder"))
+    save(build_vae_encoder(fp16, parameters=fp16), os.path.join(root, "vae_encoder"))
     write_json(os.path.join(root, "vae_encoder", "config.json"), vae_config())
 
 
