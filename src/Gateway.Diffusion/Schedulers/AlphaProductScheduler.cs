@@ -16,11 +16,13 @@ public abstract class AlphaProductScheduler : IScheduler
     /// <param name="inferenceSteps">The number of inference steps asked for.</param>
     /// <param name="acceptsZeroSnrRescale">Whether the diffusers class has <c>rescale_betas_zero_snr</c> (from_config drops it otherwise).</param>
     /// <param name="setAlphaToOneByDefault">The class's default for <c>set_alpha_to_one</c>.</param>
-    private protected AlphaProductScheduler(float[] timesteps, SchedulerConfig config, int inferenceSteps, bool acceptsZeroSnrRescale, bool setAlphaToOneByDefault)
+    /// <param name="betaDefaults">The class's defaults for the beta keys.</param>
+    private protected AlphaProductScheduler(float[] timesteps, SchedulerConfig config, int inferenceSteps, bool acceptsZeroSnrRescale,
+        bool setAlphaToOneByDefault, BetaDefaults betaDefaults)
     {
         Config = config;
         InferenceSteps = inferenceSteps;
-        AlphasCumprod = NoiseSchedule.AlphasCumprod(NoiseSchedule.Betas(config, acceptsZeroSnrRescale && config.RescaleBetasZeroSnr));
+        AlphasCumprod = NoiseSchedule.AlphasCumprod(NoiseSchedule.Betas(config, acceptsZeroSnrRescale && config.RescaleBetasZeroSnr, betaDefaults));
         // diffusers' final_alpha_cumprod: the ᾱ "before" timestep 0, used when a step would go below it.
         FinalAlphaCumprod = config.SetAlphaToOne ?? setAlphaToOneByDefault ? 1f : AlphasCumprod[0];
         TimestepValues = timesteps;

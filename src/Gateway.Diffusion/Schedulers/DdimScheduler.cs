@@ -20,7 +20,8 @@ public sealed class DdimScheduler : AlphaProductScheduler
     /// <param name="inferenceSteps">The number of UNet evaluations.</param>
     /// <param name="eta">DDIM's η (diffusers' <c>eta</c> argument of <c>step</c>, 0 in its pipelines by default).</param>
     public DdimScheduler(SchedulerConfig config, int inferenceSteps, double eta = 0.0)
-        : base(BuildTimesteps(config, inferenceSteps), config, inferenceSteps, acceptsZeroSnrRescale: true, setAlphaToOneByDefault: true)
+        : base(BuildTimesteps(config, inferenceSteps), config, inferenceSteps, acceptsZeroSnrRescale: true, setAlphaToOneByDefault: true,
+            BetaDefaults.Ddpm)
     {
         if (!(eta >= 0))
             throw new ArgumentOutOfRangeException(nameof(eta), eta, "Eta must not be negative.");

@@ -30,7 +30,7 @@ public sealed class DpmSolverMultistepScheduler : IScheduler
         _inferenceSteps = inferenceSteps;
         _predictionType = config.PredictionType;
 
-        var alphasCumprod = NoiseSchedule.AlphasCumprod(NoiseSchedule.Betas(config, config.RescaleBetasZeroSnr));
+        var alphasCumprod = NoiseSchedule.AlphasCumprod(NoiseSchedule.Betas(config, config.RescaleBetasZeroSnr, BetaDefaults.Ddpm));
         if (config.RescaleBetasZeroSnr)
             alphasCumprod[^1] = 1f / (1 << 24); // diffusers: close to 0 without being 0, so the first sigma is not inf.
         var trainSigmas = NoiseSchedule.TrainSigmas(alphasCumprod);

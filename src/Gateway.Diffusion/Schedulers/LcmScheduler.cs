@@ -18,7 +18,8 @@ public sealed class LcmScheduler : AlphaProductScheduler
     /// <summary>Builds the schedule for <paramref name="inferenceSteps"/> steps, which must not exceed
     /// <see cref="SchedulerConfig.OriginalInferenceSteps"/>.</summary>
     public LcmScheduler(SchedulerConfig config, int inferenceSteps)
-        : base(BuildTimesteps(config, inferenceSteps), config, inferenceSteps, acceptsZeroSnrRescale: true, setAlphaToOneByDefault: true)
+        : base(BuildTimesteps(config, inferenceSteps), config, inferenceSteps, acceptsZeroSnrRescale: true, setAlphaToOneByDefault: true,
+            BetaDefaults.Lcm)
     {
         _clipSample = config.ClipSample ?? false;
         _clipRange = (float)config.ClipSampleRange;

@@ -9,8 +9,10 @@ public static class NoiseSchedule
     /// <summary>The betas of <paramref name="config"/> in float32, as the diffusers constructors compute them.</summary>
     /// <param name="config">The scheduler config.</param>
     /// <param name="rescaleZeroSnr">Apply <c>rescale_zero_terminal_snr</c>; pass the config's flag for the classes that accept it.</param>
-    public static float[] Betas(SchedulerConfig config, bool rescaleZeroSnr)
+    /// <param name="defaults">The built class's defaults for the beta keys the config lacks.</param>
+    public static float[] Betas(SchedulerConfig config, bool rescaleZeroSnr, BetaDefaults defaults)
     {
+        ArgumentNullException.ThrowIfNull(defaults);
         var n = config.NumTrainTimesteps;
         float[] betas;
         if (config.TrainedBetas is { } trained)
@@ -21,12 +23,15 @@ public static class NoiseSchedule
         }
         else
         {
-            betas = config.BetaSchedule switch
+            var start = config.BetaStart ?? defaults.BetaStart;
+            var end = config.BetaEnd ?? defaults.BetaEnd;
+            var schedule = config.BetaSchedule ?? defaults.BetaSchedule;
+            betas = schedule switch
             {
-                BetaSchedule.Linear => TorchLinspace(config.BetaStart, config.BetaEnd, n),
-                BetaSchedule.ScaledLinear => Squared(TorchLinspace(Math.Sqrt(config.BetaStart), Math.Sqrt(config.BetaEnd), n)),
+                BetaSchedule.Linear => TorchLinspace(start, end, n),
+                BetaSchedule.ScaledLinear => Squared(TorchLinspace(Math.Sqrt(start), Math.Sqrt(end), n)),
                 BetaSchedule.SquaredCosCapV2 => SquaredCosCapV2(n),
-                _ => throw new ArgumentOutOfRangeException(nameof(config), config.BetaSchedule, "Unknown beta schedule."),
+                _ => throw new ArgumentOutOfRangeException(nameof(config), schedule, "Unknown beta schedule."),
             };
         }
         return rescaleZeroSnr ? RescaleZeroTerminalSnr(betas) : betas;

@@ -28,7 +28,8 @@ public sealed class PndmScheduler : AlphaProductScheduler
     /// <exception cref="NotSupportedException">The config's prediction_type is <c>sample</c>, which diffusers' PNDM rejects.</exception>
     public PndmScheduler(SchedulerConfig config, int inferenceSteps)
         // PNDMScheduler has no rescale_betas_zero_snr option, so from_config drops it.
-        : base(BuildTimesteps(config, inferenceSteps, out var prkCount), config, inferenceSteps, acceptsZeroSnrRescale: false, setAlphaToOneByDefault: false)
+        : base(BuildTimesteps(config, inferenceSteps, out var prkCount), config, inferenceSteps, acceptsZeroSnrRescale: false,
+            setAlphaToOneByDefault: false, BetaDefaults.Ddpm)
     {
         if (config.PredictionType == PredictionType.Sample)
             throw new NotSupportedException("PndmScheduler supports prediction_type 'epsilon' and 'v_prediction' only, as diffusers.");

@@ -3,10 +3,11 @@ using System.Text.Json;
 namespace Gateway.Diffusion.Schedulers;
 
 /// <summary>
-/// A diffusers <c>scheduler_config.json</c>. Missing keys take the defaults of the config's own <c>_class_name</c>,
-/// as a scheduler loaded by diffusers records them; the nullable members are the keys that only some scheduler
-/// classes have, with defaults that differ between them: null means "the default of whichever scheduler is built",
-/// as <c>OtherScheduler.from_config(config)</c> does in diffusers.
+/// A diffusers <c>scheduler_config.json</c>. The nullable members are the keys whose defaults differ between scheduler
+/// classes; when the file lacks one it stays null, meaning "the default of whichever scheduler is built": diffusers
+/// (since 0.18) records the keys a loaded config lacked in <c>_use_default_values</c>, and
+/// <c>OtherScheduler.from_config(config)</c> drops them, so the built class's own default applies, not that of the
+/// config's <c>_class_name</c>. Keys the file has always win.
 /// </summary>
 public sealed record SchedulerConfig
 {
@@ -16,14 +17,14 @@ public sealed record SchedulerConfig
     /// <summary><c>num_train_timesteps</c>.</summary>
     public int NumTrainTimesteps { get; init; } = 1000;
 
-    /// <summary><c>beta_start</c>.</summary>
-    public double BetaStart { get; init; } = 0.0001;
+    /// <summary><c>beta_start</c>; null: the built scheduler's default (see <see cref="BetaDefaults"/>).</summary>
+    public double? BetaStart { get; init; }
 
-    /// <summary><c>beta_end</c>.</summary>
-    public double BetaEnd { get; init; } = 0.02;
+    /// <summary><c>beta_end</c>; null: the built scheduler's default.</summary>
+    public double? BetaEnd { get; init; }
 
-    /// <summary><c>beta_schedule</c>.</summary>
-    public BetaSchedule BetaSchedule { get; init; } = BetaSchedule.Linear;
+    /// <summary><c>beta_schedule</c>; null: the built scheduler's default.</summary>
+    public BetaSchedule? BetaSchedule { get; init; }
 
     /// <summary><c>trained_betas</c>: explicit betas that override the schedule.</summary>
     public IReadOnlyList<double>? TrainedBetas { get; init; }
@@ -76,22 +77,20 @@ public sealed record SchedulerConfig
         if (root.ValueKind != JsonValueKind.Object)
             throw new FormatException("A scheduler config must be a JSON object.");
 
-        var className = ReadString(root, "_class_name");
-        var defaults = ClassDefaults.For(className);
         var config = new SchedulerConfig
         {
-            ClassName = className ?? "",
+            ClassName = ReadString(root, "_class_name") ?? "",
             NumTrainTimesteps = ReadInt(root, "num_train_timesteps") ?? 1000,
-            BetaStart = ReadDouble(root, "beta_start") ?? defaults.BetaStart,
-            BetaEnd = ReadDouble(root, "beta_end") ?? defaults.BetaEnd,
-            BetaSchedule = ReadEnum(root, "beta_schedule", BetaSchedules) ?? defaults.BetaSchedule,
+            BetaStart = ReadDouble(root, "beta_start"),
+            BetaEnd = ReadDouble(root, "beta_end"),
+            BetaSchedule = ReadEnum(root, "beta_schedule", BetaSchedules),
             TrainedBetas = ReadDoubles(root, "trained_betas"),
             PredictionType = ReadEnum(root, "prediction_type", PredictionTypes) ?? PredictionType.Epsilon,
-            TimestepSpacing = ReadEnum(root, "timestep_spacing", TimestepSpacings) ?? defaults.TimestepSpacing,
+            TimestepSpacing = ReadEnum(root, "timestep_spacing", TimestepSpacings),
             StepsOffset = ReadInt(root, "steps_offset") ?? 0,
-            SetAlphaToOne = ReadBool(root, "set_alpha_to_one") ?? defaults.SetAlphaToOne,
+            SetAlphaToOne = ReadBool(root, "set_alpha_to_one"),
             SkipPrkSteps = ReadBool(root, "skip_prk_steps") ?? false,
-            ClipSample = ReadBool(root, "clip_sample") ?? defaults.ClipSample,
+            ClipSample = ReadBool(root, "clip_sample"),
             ClipSampleRange = ReadDouble(root, "clip_sample_range") ?? 1.0,
             UseKarrasSigmas = ReadBool(root, "use_karras_sigmas") ?? false,
             InterpolationType = ReadEnum(root, "interpolation_type", InterpolationTypes) ?? InterpolationType.Linear,
@@ -112,7 +111,7 @@ public sealed record SchedulerConfig
     }
 
     private static readonly (string Name, BetaSchedule Value)[] BetaSchedules =
-        [("linear", BetaSchedule.Linear), ("scaled_linear", BetaSchedule.ScaledLinear), ("squaredcos_cap_v2", BetaSchedule.SquaredCosCapV2)];
+        [("linear", Schedulers.BetaSchedule.Linear), ("scaled_linear", Schedulers.BetaSchedule.ScaledLinear), ("squaredcos_cap_v2", Schedulers.BetaSchedule.SquaredCosCapV2)];
 
     private static readonly (string Name, PredictionType Value)[] PredictionTypes =
         [("epsilon", PredictionType.Epsilon), ("v_prediction", PredictionType.VPrediction), ("sample", PredictionType.Sample)];
@@ -189,23 +188,4 @@ public sealed record SchedulerConfig
 
     private static FormatException WrongType(string key, string expected) =>
         new($"Scheduler config key '{key}' must be {expected}.");
-
-    /// <summary>The defaults that differ between the diffusers scheduler classes' constructors.</summary>
-    private sealed record ClassDefaults(
-        double BetaStart, double BetaEnd, BetaSchedule BetaSchedule,
-        TimestepSpacing? TimestepSpacing, bool? SetAlphaToOne, bool? ClipSample)
-    {
-        private static readonly ClassDefaults Generic = new(0.0001, 0.02, BetaSchedule.Linear, null, null, null);
-        private static readonly ClassDefaults Linspace = Generic with { TimestepSpacing = Schedulers.TimestepSpacing.Linspace };
-
-        public static ClassDefaults For(string? className) => className switch
-        {
-            "DDIMScheduler" => Generic with { TimestepSpacing = Schedulers.TimestepSpacing.Leading, SetAlphaToOne = true, ClipSample = true },
-            "PNDMScheduler" => Generic with { TimestepSpacing = Schedulers.TimestepSpacing.Leading, SetAlphaToOne = false },
-            "LCMScheduler" => new(0.00085, 0.012, BetaSchedule.ScaledLinear, Schedulers.TimestepSpacing.Leading, true, false),
-            "EulerDiscreteScheduler" or "EulerAncestralDiscreteScheduler" or "LMSDiscreteScheduler"
-                or "DPMSolverMultistepScheduler" => Linspace,
-            _ => Generic,
-        };
-    }
 }

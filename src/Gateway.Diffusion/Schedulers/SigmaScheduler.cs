@@ -25,7 +25,7 @@ public abstract class SigmaScheduler : IScheduler
         PredictionType = config.PredictionType;
         var rescaleZeroSnr = acceptsZeroSnrRescale && config.RescaleBetasZeroSnr;
 
-        var alphasCumprod = NoiseSchedule.AlphasCumprod(NoiseSchedule.Betas(config, rescaleZeroSnr));
+        var alphasCumprod = NoiseSchedule.AlphasCumprod(NoiseSchedule.Betas(config, rescaleZeroSnr, BetaDefaults.Ddpm));
         if (rescaleZeroSnr)
             alphasCumprod[^1] = 1f / (1 << 24); // diffusers: close to 0 without being 0, so the first sigma is not inf.
         var trainSigmas = NoiseSchedule.TrainSigmas(alphasCumprod);

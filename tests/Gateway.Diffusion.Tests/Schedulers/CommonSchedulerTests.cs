@@ -31,7 +31,7 @@ public sealed class CommonSchedulerTests
     public void AlphaSchedulersNoiseWithTheAlphaProductOfTheTimestep(string name)
     {
         var scheduler = Create(name, 4);
-        var alphasCumprod = NoiseSchedule.AlphasCumprod(NoiseSchedule.Betas(StableDiffusion, false));
+        var alphasCumprod = NoiseSchedule.AlphasCumprod(NoiseSchedule.Betas(StableDiffusion, false, BetaDefaults.Ddpm));
         var original = Latent();
         var noise = Latent(seed: 5);
         var destination = new float[original.Length];

@@ -36,7 +36,7 @@ public sealed class DdimSchedulerTests
     {
         // t = 901 → 801 with 10 steps; η = 0.
         var scheduler = new DdimScheduler(StableDiffusion with { PredictionType = PredictionType.VPrediction }, 10);
-        var alphasCumprod = NoiseSchedule.AlphasCumprod(NoiseSchedule.Betas(StableDiffusion, false));
+        var alphasCumprod = NoiseSchedule.AlphasCumprod(NoiseSchedule.Betas(StableDiffusion, false, BetaDefaults.Ddpm));
         double alpha = alphasCumprod[901], alphaPrev = alphasCumprod[801];
         var sample = Latent();
         var v = Latent(seed: 4);
@@ -60,7 +60,7 @@ public sealed class DdimSchedulerTests
         const double eta = 0.7;
         var deterministic = new DdimScheduler(StableDiffusion, 10);
         var stochastic = new DdimScheduler(StableDiffusion, 10, eta);
-        var alphasCumprod = NoiseSchedule.AlphasCumprod(NoiseSchedule.Betas(StableDiffusion, false));
+        var alphasCumprod = NoiseSchedule.AlphasCumprod(NoiseSchedule.Betas(StableDiffusion, false, BetaDefaults.Ddpm));
         double alpha = alphasCumprod[501], alphaPrev = alphasCumprod[401];
         var std = eta * Math.Sqrt((1 - alphaPrev) / (1 - alpha) * (1 - alpha / alphaPrev));
         var epsilon = Latent(seed: 1);

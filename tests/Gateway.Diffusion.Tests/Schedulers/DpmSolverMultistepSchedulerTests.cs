@@ -122,7 +122,7 @@ public sealed class DpmSolverMultistepSchedulerTests
     public void KarrasSigmasSpanTheTrainingRangeWithIntegerTimesteps()
     {
         var scheduler = new DpmSolverMultistepScheduler(Config, 10, useKarrasSigmas: true);
-        var trainSigmas = NoiseSchedule.TrainSigmas(NoiseSchedule.AlphasCumprod(NoiseSchedule.Betas(Config, false)));
+        var trainSigmas = NoiseSchedule.TrainSigmas(NoiseSchedule.AlphasCumprod(NoiseSchedule.Betas(Config, false, BetaDefaults.Ddpm)));
 
         var expected = NoiseSchedule.KarrasSigmas(trainSigmas[0], trainSigmas[^1], 10);
         for (var i = 0; i < 10; i++)

@@ -10,14 +10,14 @@ public sealed class NoiseScheduleTests
     [InlineData("pndm_test_betas.txt")]
     public void ScaledLinearBetasMatchDiffusers(string fixture)
     {
-        AssertGolden(LoadFixture(fixture), NoiseSchedule.Betas(StableDiffusion, rescaleZeroSnr: false));
+        AssertGolden(LoadFixture(fixture), NoiseSchedule.Betas(StableDiffusion, rescaleZeroSnr: false, BetaDefaults.Ddpm));
     }
 
     [Fact]
     public void TrainingSigmasMatchDiffusersAtInit()
     {
         // diffusers' Euler sigmas before set_timesteps: the training sigmas from t = 999 down to 0, then 0.
-        var trainSigmas = NoiseSchedule.TrainSigmas(NoiseSchedule.AlphasCumprod(NoiseSchedule.Betas(StableDiffusion, false)));
+        var trainSigmas = NoiseSchedule.TrainSigmas(NoiseSchedule.AlphasCumprod(NoiseSchedule.Betas(StableDiffusion, false, BetaDefaults.Ddpm)));
         var atInit = trainSigmas.Reverse().Append(0f).ToArray();
 
         AssertGolden(LoadFixture("euler_discrete_test_sigmas.txt"), atInit);
@@ -29,7 +29,7 @@ public sealed class NoiseScheduleTests
     [Fact]
     public void FirstAlphaProductIsOneMinusTheFirstBeta()
     {
-        var alphasCumprod = NoiseSchedule.AlphasCumprod(NoiseSchedule.Betas(StableDiffusion, false));
+        var alphasCumprod = NoiseSchedule.AlphasCumprod(NoiseSchedule.Betas(StableDiffusion, false, BetaDefaults.Ddpm));
 
         // The reference README's final_alpha_cumprod for SD with set_alpha_to_one false: 0.9991(5).
         AssertClose(1 - 0.00085, alphasCumprod[0], 1e-7);
@@ -39,7 +39,7 @@ public sealed class NoiseScheduleTests
     [Fact]
     public void LinearBetasSpanStartToEnd()
     {
-        var betas = NoiseSchedule.Betas(new SchedulerConfig(), false);
+        var betas = NoiseSchedule.Betas(new SchedulerConfig(), false, BetaDefaults.Ddpm);
 
         Assert.Equal(1000, betas.Length);
         Assert.Equal(0.0001f, betas[0]);
@@ -50,7 +50,7 @@ public sealed class NoiseScheduleTests
     [Fact]
     public void SquaredCosineBetasFollowTheGlideAlphaBar()
     {
-        var betas = NoiseSchedule.Betas(new SchedulerConfig { BetaSchedule = BetaSchedule.SquaredCosCapV2 }, false);
+        var betas = NoiseSchedule.Betas(new SchedulerConfig { BetaSchedule = BetaSchedule.SquaredCosCapV2 }, false, BetaDefaults.Ddpm);
         static double AlphaBar(double t) => Math.Pow(Math.Cos((t + 0.008) / 1.008 * Math.PI / 2), 2);
 
         AssertClose(1 - AlphaBar(0.001) / AlphaBar(0), betas[0], 1e-6);
@@ -61,8 +61,8 @@ public sealed class NoiseScheduleTests
     [Fact]
     public void ZeroSnrRescaleEndsAtZeroSignalAndKeepsTheFirstStep()
     {
-        var plain = NoiseSchedule.AlphasCumprod(NoiseSchedule.Betas(StableDiffusion, false));
-        var rescaled = NoiseSchedule.AlphasCumprod(NoiseSchedule.Betas(StableDiffusion, true));
+        var plain = NoiseSchedule.AlphasCumprod(NoiseSchedule.Betas(StableDiffusion, false, BetaDefaults.Ddpm));
+        var rescaled = NoiseSchedule.AlphasCumprod(NoiseSchedule.Betas(StableDiffusion, true, BetaDefaults.Ddpm));
 
         Assert.Equal(0f, rescaled[^1]);
         AssertClose(plain[0], rescaled[0], 1e-6);
@@ -87,7 +87,7 @@ public sealed class NoiseScheduleTests
     [Fact]
     public void SigmaToTimestepInvertsTheTrainingSigmas()
     {
-        var trainSigmas = NoiseSchedule.TrainSigmas(NoiseSchedule.AlphasCumprod(NoiseSchedule.Betas(StableDiffusion, false)));
+        var trainSigmas = NoiseSchedule.TrainSigmas(NoiseSchedule.AlphasCumprod(NoiseSchedule.Betas(StableDiffusion, false, BetaDefaults.Ddpm)));
         var logSigmas = NoiseSchedule.LogSigmas(trainSigmas);
 
         AssertClose(500, NoiseSchedule.SigmaToT(trainSigmas[500], logSigmas), 1e-6);

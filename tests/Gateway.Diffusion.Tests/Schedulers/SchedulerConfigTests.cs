@@ -43,7 +43,7 @@ public sealed class SchedulerConfigTests
         """;
 
     [Fact]
-    public void ParsesStableDiffusion15AndFillsPndmDefaults()
+    public void ParsesStableDiffusion15AndLeavesItsMissingKeysToTheBuiltScheduler()
     {
         var config = SchedulerConfig.Parse(StableDiffusion15);
 
@@ -57,8 +57,8 @@ public sealed class SchedulerConfigTests
         Assert.True(config.SkipPrkSteps);
         Assert.False(config.SetAlphaToOne);
         Assert.False(config.ClipSample);
-        // Not in the file: PNDMScheduler's own defaults, which from_config carries to other schedulers.
-        Assert.Equal(TimestepSpacing.Leading, config.TimestepSpacing);
+        // Not in the file: diffusers' from_config gives each scheduler its own default, so nothing is filled in.
+        Assert.Null(config.TimestepSpacing);
         Assert.Equal(PredictionType.Epsilon, config.PredictionType);
         Assert.False(config.UseKarrasSigmas);
     }
@@ -81,9 +81,6 @@ public sealed class SchedulerConfigTests
 
         Assert.Equal("", config.ClassName);
         Assert.Equal(1000, config.NumTrainTimesteps);
-        Assert.Equal(0.0001, config.BetaStart);
-        Assert.Equal(0.02, config.BetaEnd);
-        Assert.Equal(BetaSchedule.Linear, config.BetaSchedule);
         Assert.Equal(PredictionType.Epsilon, config.PredictionType);
         Assert.Equal(0, config.StepsOffset);
         Assert.Equal(1.0, config.ClipSampleRange);
@@ -91,34 +88,43 @@ public sealed class SchedulerConfigTests
         Assert.Equal(10.0, config.TimestepScaling);
         Assert.False(config.RescaleBetasZeroSnr);
         // Class-dependent keys stay open for the scheduler that is built.
+        Assert.Null(config.BetaStart);
+        Assert.Null(config.BetaEnd);
+        Assert.Null(config.BetaSchedule);
         Assert.Null(config.TimestepSpacing);
         Assert.Null(config.SetAlphaToOne);
         Assert.Null(config.ClipSample);
     }
 
     [Theory]
-    [InlineData("DDIMScheduler", TimestepSpacing.Leading, true, true)]
-    [InlineData("PNDMScheduler", TimestepSpacing.Leading, false, null)]
-    [InlineData("LCMScheduler", TimestepSpacing.Leading, true, false)]
-    [InlineData("EulerDiscreteScheduler", TimestepSpacing.Linspace, null, null)]
-    [InlineData("DPMSolverMultistepScheduler", TimestepSpacing.Linspace, null, null)]
-    public void MissingKeysTakeTheClassDefaults(string className, TimestepSpacing spacing, bool? setAlphaToOne, bool? clipSample)
+    [InlineData("DDIMScheduler")]
+    [InlineData("PNDMScheduler")]
+    [InlineData("LCMScheduler")]
+    [InlineData("EulerDiscreteScheduler")]
+    [InlineData("DPMSolverMultistepScheduler")]
+    public void MissingClassDependentKeysStayOpenWhateverTheClass(string className)
     {
+        // diffusers' from_config drops the keys a config lacked (_use_default_values), so not even the config's own
+        // class decides them: the scheduler that is built does (FromConfigScheduleTests checks the schedules).
         var config = SchedulerConfig.Parse($$"""{"_class_name": "{{className}}"}""");
 
-        Assert.Equal(spacing, config.TimestepSpacing);
-        Assert.Equal(setAlphaToOne, config.SetAlphaToOne);
-        Assert.Equal(clipSample, config.ClipSample);
+        Assert.Equal(new SchedulerConfig { ClassName = className }, config);
     }
 
     [Fact]
-    public void LcmDefaultsToTheStableDiffusionBetas()
+    public void KeysTheFileHasWin()
     {
-        var config = SchedulerConfig.Parse("""{"_class_name": "LCMScheduler"}""");
+        var config = SchedulerConfig.Parse("""
+            {"_class_name": "LCMScheduler", "beta_start": 0.001, "beta_end": 0.03, "beta_schedule": "linear",
+             "timestep_spacing": "trailing", "set_alpha_to_one": false, "clip_sample": true}
+            """);
 
-        Assert.Equal(0.00085, config.BetaStart);
-        Assert.Equal(0.012, config.BetaEnd);
-        Assert.Equal(BetaSchedule.ScaledLinear, config.BetaSchedule);
+        Assert.Equal(0.001, config.BetaStart);
+        Assert.Equal(0.03, config.BetaEnd);
+        Assert.Equal(BetaSchedule.Linear, config.BetaSchedule);
+        Assert.Equal(TimestepSpacing.Trailing, config.TimestepSpacing);
+        Assert.False(config.SetAlphaToOne);
+        Assert.True(config.ClipSample);
     }
 
     [Theory]
@@ -154,7 +160,7 @@ public sealed class SchedulerConfigTests
         var config = SchedulerConfig.Parse("""{"num_train_timesteps": 3, "trained_betas": [0.1, 0.2, 0.3]}""");
 
         Assert.Equal([0.1, 0.2, 0.3], config.TrainedBetas!);
-        Assert.Equal([0.1f, 0.2f, 0.3f], NoiseSchedule.Betas(config, rescaleZeroSnr: false));
+        Assert.Equal([0.1f, 0.2f, 0.3f], NoiseSchedule.Betas(config, rescaleZeroSnr: false, BetaDefaults.Ddpm));
     }
 
     [Fact]

@@ -74,18 +74,21 @@ public sealed class SchedulerFactoryTests
     }
 
     [Fact]
-    public void OtherSchedulerKeepsTheModelsSpacingAndOffset()
+    public void OtherSchedulerKeepsTheModelsKeysAndItsOwnDefaultsForTheRest()
     {
-        // SD 1.5's PNDM config with "Euler a": from_config keeps leading spacing and steps_offset 1.
+        // SD 1.5's PNDM config with "Euler a": the file's betas and steps_offset carry over; it has no timestep_spacing,
+        // so Euler a's own default (linspace) applies, as diffusers' from_config gives (999, 888, …, 0).
         var config = SchedulerConfig.Parse("""
             {"_class_name": "PNDMScheduler", "beta_start": 0.00085, "beta_end": 0.012, "beta_schedule": "scaled_linear",
              "num_train_timesteps": 1000, "set_alpha_to_one": false, "skip_prk_steps": true, "steps_offset": 1}
             """);
 
         var scheduler = (EulerAncestralScheduler)SchedulerFactory.Create("Euler a", config, 10);
+        var pndm = (PndmScheduler)SchedulerFactory.Create(null, config, 10);
 
-        Assert.Equal([901f, 801, 701, 601, 501, 401, 301, 201, 101, 1], scheduler.Timesteps);
-        AssertGolden([8.4500665f], [scheduler.InitNoiseSigma]);
+        Assert.Equal([999f, 888, 777, 666, 555, 444, 333, 222, 111, 0], scheduler.Timesteps);
+        AssertGolden([14.614645f], [scheduler.InitNoiseSigma]);
+        Assert.Equal([901f, 801, 801, 701, 601, 501, 401, 301, 201, 101, 1], pndm.Timesteps);
     }
 
     [Theory]
