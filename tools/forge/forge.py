@@ -678,6 +678,19 @@ def build_fixture_text_encoder_float_ids():
     return b.model()
 
 
+def build_fixture_vae_decoder_nan():
+    """A VAE decoder with the real I/O whose pixels are NaN, as an fp16 SDXL VAE's overflow gives them:
+    sample = sqrt(-1 - |resize8(latent_sample[:, :3])|)."""
+    b = Builder("vae_decoder", False, SEED)
+    z = b.input("latent_sample", TensorProto.FLOAT, ["batch_size", LATENT_CHANNELS, "latent_height", "latent_width"])
+    c = b.op("Slice", z, b.const([0]), b.const([3]), b.const([1]))
+    c = b.op("Resize", c, "", b.const([1.0, 1.0, 8.0, 8.0], np.float32), mode="nearest")
+    negative = b.op("Sub", b.const(-1.0, np.float32), b.op("Abs", c))
+    b.op("Sqrt", negative, out="sample")
+    b.output("sample", TensorProto.FLOAT, ["batch_size", 3, "height", "width"])
+    return b.model()
+
+
 FIXTURES = {
     # sample is int64 instead of float
     "unet-int-sample.onnx": lambda: build_fixture_unet(sample_type=TensorProto.INT64),
@@ -687,6 +700,8 @@ FIXTURES = {
     "unet-xl-inputs.onnx": lambda: build_fixture_unet(xl_inputs=True),
     # input_ids is float instead of int32/int64
     "text-encoder-float-ids.onnx": build_fixture_text_encoder_float_ids,
+    # a VAE decoder that outputs NaN pixels
+    "vae-decoder-nan.onnx": build_fixture_vae_decoder_nan,
 }
 
 

@@ -105,6 +105,14 @@ public sealed class ModelCatalog
             throw new ModelLoadException($"{Where("clip_skip")}: {model.ClipSkip} is outside 0..8.");
         if (model.AestheticScore is < 0 or > 10 || model.NegativeAestheticScore is < 0 or > 10)
             throw new ModelLoadException($"{Where("aesthetic_score")}: aesthetic scores are 0..10.");
+        var spacing = model.TimestepSpacing?.ToLowerInvariant() switch
+        {
+            null => (TimestepSpacing?)null,
+            "leading" => TimestepSpacing.Leading,
+            "trailing" => TimestepSpacing.Trailing,
+            "linspace" => TimestepSpacing.Linspace,
+            var other => throw new ModelLoadException($"{Where("timestep_spacing")}: '{other}' is not leading, trailing or linspace."),
+        };
         var maxSide = model.MaxSide ?? Math.Max(2048, Math.Max(native.Width, native.Height));
         if (maxSide < 64)
             throw new ModelLoadException($"{Where("max_side")}: {maxSide} is below 64.");
@@ -130,6 +138,7 @@ public sealed class ModelCatalog
             ClipSkip = model.ClipSkip ?? 0,
             AestheticScore = model.AestheticScore ?? 6.0,
             NegativeAestheticScore = model.NegativeAestheticScore ?? 2.5,
+            TimestepSpacing = spacing,
         };
     }
 
@@ -168,5 +177,6 @@ public sealed class ModelCatalog
         public int? ClipSkip { get; init; }
         public double? AestheticScore { get; init; }
         public double? NegativeAestheticScore { get; init; }
+        public string? TimestepSpacing { get; init; }
     }
 }

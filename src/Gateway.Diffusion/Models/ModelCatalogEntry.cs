@@ -47,4 +47,7 @@ public sealed record ModelCatalogEntry
     public double AestheticScore { get; init; } = 6.0;
 
     public double NegativeAestheticScore { get; init; } = 2.5;
+
+    /// <summary>Overrides the export's <c>timestep_spacing</c> (e.g. <c>trailing</c> for SDXL-Turbo served from an SDXL folder).</summary>
+    public Schedulers.TimestepSpacing? TimestepSpacing { get; init; }
 }

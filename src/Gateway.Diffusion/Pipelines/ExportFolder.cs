@@ -74,7 +74,8 @@ internal sealed class ExportFolder : IDisposable
             throw new ModelLoadException($"{Name}/scheduler/scheduler_config.json: file not found ({path}).");
         try
         {
-            return Schedulers.SchedulerConfig.Load(path);
+            var config = Schedulers.SchedulerConfig.Load(path);
+            return Entry.TimestepSpacing is { } spacing ? config with { TimestepSpacing = spacing } : config;
         }
         catch (Exception e) when (e is not ModelLoadException)
         {
