@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Forge tiny, random-weight Stable Diffusion ONNX models for Gateway's tests.
+"""Forge tiny, random-weight Stable Diffusion (1.x and XL) ONNX models for Gateway's tests.
 
 The models use the real diffusers/optimum ONNX export layout (model_index.json, scheduler/, tokenizer/,
 text_encoder/, unet/, vae_decoder/, vae_encoder/) and the real input/output names, element types and
@@ -8,23 +8,31 @@ faithful (CLIP text transformer, UNet with time embedding, ResNet blocks, cross-
 connection, KL-VAE decoder/encoder), with random weights scaled so activations stay O(1). The VAE halves
 also carry the colour on fixed-weight shortcuts, so decode(encode(x)) ≈ x (img2img at strength 0).
 
-Two variants:
+Five variants, two SD 1.x:
   tiny-sd       float32 everywhere; unet `timestep` is float32 [batch_size] (diffusers converter style);
                 vae_encoder outputs `latent_sample` (the mean); weights inline.
   tiny-sd-fp16  float16 for every float input, output and weight; unet `timestep` is an int64 scalar
                 (optimum style); vae_encoder outputs `latent_parameters` (mean ++ log-variance); the unet
                 weights live in the external data file unet/weights.pb.
+and three SDXL (float32; see sdxl.py):
+  tiny-sdxl          StableDiffusionXLPipeline, optimum ≥ 1.24 I/O: int64 input_ids, two text encoders
+                     with hidden_states outputs (text_encoder_2 with text_embeds), unet `timestep` a float32
+                     scalar plus `text_embeds` and `time_ids` [B, 6], vae_encoder `latent_parameters`.
+  tiny-sdxl-legacy   the same weights in the 2023 optimum I/O: int32 input_ids, `timestep` float32
+                     [batch_size], vae_encoder `latent_sample`.
+  tiny-sdxl-refiner  StableDiffusionXLImg2ImgPipeline: tokenizer_2/text_encoder_2 only, `time_ids` [B, 5].
 
 The output is deterministic (fixed seeds, no timestamps, fixed JSON key order), so CI can regenerate it
 and `diff -r` it against the committed copy. Needs only numpy and onnx (Debian: python3-numpy python3-onnx).
 
 It also writes small broken models (--fixtures) for the load-time validation tests.
 
-With --preset sd15-full it writes instead a full-size random-weight SD 1.5 (real architectures and shapes,
-fp16, ~2.1 GB; see full.py) for GPU timing; never into the repository.
+With --preset sd15-full (or sdxl-full) it writes instead a full-size random-weight SD 1.5 (or SDXL base):
+real architectures and shapes, fp16, ~2.1 GB (~6.9 GB); see full.py (full_sdxl.py). For GPU timing; never
+into the repository. --count-only builds a preset's graphs without weights and prints parameter counts.
 
-Usage: /usr/bin/python3 tools/forge/forge.py [--out DIR [--variant tiny-sd|tiny-sd-fp16|all]] [--fixtures DIR]
-       /usr/bin/python3 tools/forge/forge.py --preset sd15-full --out /tmp/models
+Usage: /usr/bin/python3 tools/forge/forge.py [--out DIR [--variant VARIANT|all]] [--fixtures DIR]
+       /usr/bin/python3 tools/forge/forge.py --preset sd15-full|sdxl-full (--out /tmp/models | --count-only)
   --out onnx-models                                                 the tiny models
   --fixtures tests/Gateway.Diffusion.Tests/Fixtures/broken-models   the broken-model fixtures
 """
@@ -300,13 +308,13 @@ class Builder:
             return self.linear(y, names[3], dim, dim, gain=out_gain)
 
 
-def save(model, folder, external_data=False):
+def save(model, folder, external_data=False, location="weights.pb"):
     os.makedirs(folder, exist_ok=True)
     path = os.path.join(folder, "model.onnx")
     if external_data:
-        # onnx appends to an existing weights.pb, so the variant folder must start empty (see forge()).
+        # onnx appends to an existing data file, so the variant folder must start empty (see forge()).
         onnx.save_model(model, path, save_as_external_data=True, all_tensors_to_one_file=True,
-                        location="weights.pb", size_threshold=0, convert_attribute=False)
+                        location=location, size_threshold=0, convert_attribute=False)
     else:
         onnx.save_model(model, path)
 
@@ -341,7 +349,6 @@ def text_encoder_graph(b, hidden, heads, intermediate, layers, ids_type=TensorPr
     and replaces `pooler_output`. act: "quick_gelu" (CLIP ViT-L) or "gelu" (OpenCLIP bigG).
     """
     ids = b.input("input_ids", ids_type, ["batch_size", "sequence_length"])
-    states = []
     with b.scope("text_model"):
         with b.scope("embeddings"):
             tokens = b.op("Gather", b.param("token_embedding.weight", [VOCAB, hidden], 1.0), ids)
@@ -349,7 +356,6 @@ def text_encoder_graph(b, hidden, heads, intermediate, layers, ids_type=TensorPr
             positions = b.op("Slice", b.param("position_embedding.weight", [MAX_POSITIONS, hidden], 0.5),
                              b.const([0]), seq_len, b.const([0]))
             x = b.op("Add", tokens, positions, out="hidden_states.0" if hidden_states else None)
-            states.append(x)
 
         # Causal mask: position i may attend to positions ≤ i. -1e4 is "minus infinity" for fp16 and fp32.
         causal = np.triu(np.full((MAX_POSITIONS, MAX_POSITIONS), -1e4), k=1)
@@ -372,7 +378,6 @@ def text_encoder_graph(b, hidden, heads, intermediate, layers, ids_type=TensorPr
                             h = b.op("Mul", h, b.op("Sigmoid", b.op("Mul", h, b.const(1.702, b.np_float))))
                         h = b.linear(h, "fc2", intermediate, hidden)
                     x = b.op("Add", x, h, out=f"hidden_states.{i + 1}" if hidden_states else None)
-                    states.append(x)
 
         last = b.layer_norm(x, "final_layer_norm", hidden, out="last_hidden_state")
         # The pooled state: the hidden state at the EOS token, which CLIP finds as the highest token id.
@@ -747,25 +752,40 @@ def main():
         epilog="Give --out, --fixtures or both, e.g. `--out onnx-models --fixtures "
                "tests/Gateway.Diffusion.Tests/Fixtures/broken-models`.")
     parser.add_argument("--out", metavar="DIR",
-                        help="write the tiny models into DIR/tiny-sd and/or DIR/tiny-sd-fp16 "
+                        help="write the tiny models into DIR/<variant> "
                              "(each deleted and rewritten)")
     parser.add_argument("--variant", choices=VARIANTS + ("all",), default="all",
                         help="which model variant --out writes (default: all)")
     parser.add_argument("--fixtures", metavar="DIR",
                         help="write the broken-model fixtures (" + ", ".join(FIXTURES) + ") into DIR")
-    parser.add_argument("--preset", choices=("sd15-full",),
+    parser.add_argument("--preset", choices=("sd15-full", "sdxl-full"),
                         help="instead of the tiny models, write a full-size random-weight SD 1.5 (fp16, "
-                             "~2.1 GB) into DIR/sd15-full; needs --out, excludes --variant and --fixtures")
+                             "~2.1 GB) or SDXL base (fp16, ~6.9 GB) into DIR/<preset>; needs --out (or "
+                             "--count-only), excludes --variant and --fixtures")
     parser.add_argument("--no-check", action="store_true",
                         help="with --preset: skip onnx.checker on the written files")
+    parser.add_argument("--count-only", action="store_true",
+                        help="with --preset: build the graphs with shape-only weights and print their "
+                             "parameter counts; writes nothing")
     args = parser.parse_args()
+    if args.count_only and not args.preset:
+        parser.error("--count-only goes with --preset")
     if args.preset:
-        if not args.out or args.fixtures or args.variant != "all":
-            parser.error("--preset needs --out DIR and takes no --variant or --fixtures")
-        import full  # tools/forge/full.py
-        print(f"writing {os.path.join(args.out, full.PRESET)}", flush=True)
-        counts = full.forge_full(args.out, check=not args.no_check)
-        print(f"wrote {os.path.join(args.out, full.PRESET)}: {sum(counts.values()):,} parameters in all")
+        if not (args.out or args.count_only) or args.fixtures or args.variant != "all":
+            parser.error("--preset needs --out DIR (or --count-only) and takes no --variant or --fixtures")
+        if args.preset == "sdxl-full":
+            import full_sdxl as preset  # tools/forge/full_sdxl.py
+        else:
+            import full as preset       # tools/forge/full.py
+        if args.count_only:
+            counts = preset.count_full()
+            for comp, n in counts.items():
+                print(f"  {comp}: {n:,} parameters ({n / 1e6:.2f} M)")
+            print(f"{preset.PRESET}: {sum(counts.values()):,} parameters in all")
+            return
+        print(f"writing {os.path.join(args.out, preset.PRESET)}", flush=True)
+        counts = preset.forge_full(args.out, check=not args.no_check)
+        print(f"wrote {os.path.join(args.out, preset.PRESET)}: {sum(counts.values()):,} parameters in all")
         return
     if not args.out and not args.fixtures:
         parser.error("nothing to do: give --out DIR and/or --fixtures DIR")

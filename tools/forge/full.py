@@ -20,7 +20,7 @@ import onnx.shape_inference
 from onnx import TensorProto, helper
 
 import forge
-from forge import Builder, LATENT_CHANNELS, MAX_POSITIONS, VOCAB, resnet
+from forge import Builder, LATENT_CHANNELS, MAX_POSITIONS, VOCAB, gelu, resnet
 
 PRESET = "sd15-full"
 SEED = 20261124
@@ -47,16 +47,34 @@ OPSET = forge.OPSET
 
 class FullBuilder(Builder):
     """A Builder whose model() skips the in-memory checker (the caller checks the saved file instead) and
-    hands the initializers over to the graph without keeping a second copy."""
+    moves the initializers into the finished model one by one, so no second copy of the weights is held
+    (and no graph over protobuf's 2 GB limit is ever copied as a whole).
+
+    count_only: learned weights are initializers with their shapes but no data (nothing is drawn), to count
+    the parameters of a graph that is never saved.
+    """
+
+    def __init__(self, name, fp16, seed, count_only=False):
+        super().__init__(name, fp16, seed)
+        self.count_only = count_only
+
+    def param(self, leaf, shape, std, mean=0.0):
+        if not self.count_only:
+            return super().param(leaf, shape, std, mean)
+        name = ".".join(self._scope + [leaf])
+        self.initializers.append(TensorProto(name=name, data_type=self.float, dims=shape))
+        return name
 
     def model(self):
         graph = helper.make_graph(self.nodes, self.name, self.inputs, self.outputs)
-        for init in self.initializers:
-            graph.initializer.append(init)  # copies; release ours as we go
-        self.initializers = []
-        return helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)],
-                                 ir_version=forge.IR_VERSION, producer_name="gateway-forge",
-                                 producer_version="1.0")
+        model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)],
+                                  ir_version=forge.IR_VERSION, producer_name="gateway-forge",
+                                  producer_version="1.0")
+        initializers, self.initializers = self.initializers, []
+        initializers.reverse()
+        while initializers:
+            model.graph.initializer.append(initializers.pop())  # copies; ours is released right after
+        return model
 
 
 
@@ -65,20 +83,14 @@ def param_count(model):
 
 
 # --- text encoder ------------------------------------------------------------------------------------
-def build_text_encoder():
+def build_text_encoder(count_only=False):
     """CLIPTextModel (ViT-L/14 text tower): the tiny forge's graph at full size."""
-    b = FullBuilder("text_encoder", True, SEED + 1)
+    b = FullBuilder("text_encoder", True, SEED + 1, count_only)
     forge.text_encoder_graph(b, TEXT_HIDDEN, TEXT_HEADS, TEXT_INTERMEDIATE, TEXT_LAYERS)
     return b.model()
 
 
 # --- unet --------------------------------------------------------------------------------------------
-def gelu(b, x):
-    """Exact GELU as the torch exporter writes it: x · 0.5 · (1 + erf(x / √2))."""
-    erf = b.op("Erf", b.op("Mul", x, b.const(1 / math.sqrt(2), b.np_float)))
-    return b.op("Mul", b.op("Mul", x, b.const(0.5, b.np_float)), b.op("Add", erf, b.const(1.0, b.np_float)))
-
-
 def transformer(b, x, context, leaf, channels):
     """Transformer2DModel (SD 1.5: conv proj_in/proj_out) with one BasicTransformerBlock:
     LN-self-attn, LN-cross-attn, LN-GEGLU feed-forward (inner 4 × channels)."""
@@ -122,9 +134,9 @@ def upsample(b, h, like, channels):
     return b.conv(h, "conv", channels, channels)
 
 
-def build_unet():
+def build_unet(count_only=False):
     """UNet2DConditionModel of SD 1.5."""
-    b = FullBuilder("unet", True, SEED + 2)
+    b = FullBuilder("unet", True, SEED + 2, count_only)
     c0 = UNET_CHANNELS[0]
     sample = b.input("sample", b.float, ["batch_size", LATENT_CHANNELS, "height", "width"])
     timestep = b.input("timestep", TensorProto.INT64, [])      # optimum: an int64 scalar, as tiny-sd-fp16
@@ -204,9 +216,9 @@ def vae_mid(b, h, c):
         return vae_resnet(b, h, "resnets.1", c, c)
 
 
-def build_vae_decoder():
+def build_vae_decoder(count_only=False):
     """AutoencoderKL decoder with post_quant_conv: conv_in, mid block, 4 up blocks of 3 resnets."""
-    b = FullBuilder("vae_decoder", True, SEED + 3)
+    b = FullBuilder("vae_decoder", True, SEED + 3, count_only)
     n = LATENT_CHANNELS
     z = b.input("latent_sample", b.float, ["batch_size", n, "latent_height", "latent_width"])
     h = b.conv(z, "post_quant_conv", n, n, k=1)
@@ -232,9 +244,9 @@ def build_vae_decoder():
     return b.model()
 
 
-def build_vae_encoder():
+def build_vae_encoder(count_only=False):
     """AutoencoderKL encoder + quant_conv; outputs latent_parameters (mean ++ log-variance), as tiny-sd-fp16."""
-    b = FullBuilder("vae_encoder", True, SEED + 4)
+    b = FullBuilder("vae_encoder", True, SEED + 4, count_only)
     n = LATENT_CHANNELS
     x = b.input("sample", b.float, ["batch_size", 3, "height", "width"])
     with b.scope("encoder"):
@@ -292,6 +304,19 @@ BUILDERS = {
 }
 
 
+def check_saved(path):
+    """onnx.checker by path, so the external data is checked too; no full_check there: onnx 1.12 would write
+    the inferred shapes back into the file. Strict shape inference (what full_check adds) runs on a copy in
+    memory instead."""
+    onnx.checker.check_model(path)
+    onnx.shape_inference.infer_shapes(onnx.load(path, load_external_data=False), check_type=True, strict_mode=True)
+
+
+def count_full():
+    """Builds each graph with shape-only weights and returns {component: parameter count}; writes nothing."""
+    return {comp: param_count(BUILDERS[comp][0](count_only=True)) for comp in COMPONENTS}
+
+
 def forge_full(out_dir, components=COMPONENTS, check=True):
     """Writes out_dir/sd15-full (deleted first). Returns {component: parameter count}."""
     root = os.path.join(out_dir, PRESET)
@@ -313,12 +338,6 @@ def forge_full(out_dir, components=COMPONENTS, check=True):
         del model
         forge.write_json(os.path.join(folder, "config.json"), config())
         if check:
-            path = os.path.join(folder, "model.onnx")
-            # By path, so the external data is checked too; no full_check there: onnx 1.12 would write the
-            # inferred shapes back into the file. Strict shape inference (what full_check adds) runs on a
-            # copy in memory instead.
-            onnx.checker.check_model(path)
-            onnx.shape_inference.infer_shapes(onnx.load(path, load_external_data=False),
-                                              check_type=True, strict_mode=True)
+            check_saved(os.path.join(folder, "model.onnx"))
         print(f"  {comp}: {counts[comp]:,} parameters ({counts[comp] / 1e6:.2f} M)", flush=True)
     return counts

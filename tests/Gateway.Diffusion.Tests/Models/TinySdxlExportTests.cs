@@ -139,18 +139,26 @@ public sealed class TinySdxlExportTests
     }
 
     [Fact]
-    public void Vae_encoder_mean_is_the_image_over_the_sdxl_scaling_factor_and_the_legacy_one_outputs_that_mean()
+    public void Vae_round_trip_returns_the_image_and_the_legacy_encoder_outputs_the_mean()
     {
         const int size = 64;
         var image = new float[2 * 3 * size * size];
-        Array.Fill(image, 0.2f);
+        for (var i = 0; i < image.Length; i++) image[i] = (i % (size * size) / size - size / 2) / (float)size; // a vertical ramp in [-0.5, 0.5)
         var parameters = RunOne("tiny-sdxl", "vae_encoder", ("sample", image, [2, 3, size, size]));
         var mean = RunOne("tiny-sdxl-legacy", "vae_encoder", ("sample", image, [2, 3, size, size]));
-        const int plane = size / 8 * (size / 8);
-        Assert.Equal(parameters.AsSpan(0, 4 * plane).ToArray(), mean[..(4 * plane)]);
-        var colour = mean.AsSpan(0, 3 * plane).ToArray();
-        // × scaling_factor (0.13025, as in vae_encoder/config.json) brings the colour channels back to pixel units
-        Assert.InRange(colour.Average(v => v * 0.13025), 0.15, 0.25);
+        const int latent = size / 8, plane = latent * latent;
+        for (var b = 0; b < 2; b++)
+            Assert.Equal(parameters.AsSpan(b * 8 * plane, 4 * plane).ToArray(), mean.AsSpan(b * 4 * plane, 4 * plane).ToArray());
+        // colour channels × scaling_factor (0.13025, as in vae_encoder/config.json) = the image's 8×8 block means
+        var error = 0.0;
+        for (var c = 0; c < 3; c++)
+            for (var y = 0; y < latent; y++)
+                for (var x = 0; x < latent; x++)
+                    error += Math.Abs(mean[(c * latent + y) * latent + x] * 0.13025 - (8 * y + 3.5 - size / 2) / size);
+        Assert.InRange(error / (3 * plane), 0, 0.05);
+        // the pipeline's × and ÷ scaling_factor cancel: image = decoder(mean)
+        var decoded = RunOne("tiny-sdxl", "vae_decoder", ("latent_sample", mean, [2, 4, size / 8, size / 8]));
+        Assert.InRange(MeanAbsDiff(image, decoded), 0, 0.06);
     }
 
     private static InferenceSession Open(string model, string component) =>
