@@ -50,7 +50,7 @@ public sealed record SchedulerConfig
     /// <summary><c>clip_sample_range</c>.</summary>
     public double ClipSampleRange { get; init; } = 1.0;
 
-    /// <summary><c>use_karras_sigmas</c> (Euler, LMS, DPM-Solver).</summary>
+    /// <summary><c>use_karras_sigmas</c> (Euler, LMS, DPM-Solver, flow matching).</summary>
     public bool UseKarrasSigmas { get; init; }
 
     /// <summary><c>interpolation_type</c> (Euler).</summary>
@@ -64,6 +64,42 @@ public sealed record SchedulerConfig
 
     /// <summary><c>rescale_betas_zero_snr</c> (DDIM, Euler, Euler a, DPM-Solver, LCM).</summary>
     public bool RescaleBetasZeroSnr { get; init; }
+
+    /// <summary><c>shift</c> (flow matching): the static shift σ' = s·σ / (1 + (s − 1)·σ), when not shifting dynamically.</summary>
+    public double Shift { get; init; } = 1.0;
+
+    /// <summary><c>use_dynamic_shifting</c> (flow matching): shift by μ from the image sequence length instead.</summary>
+    public bool UseDynamicShifting { get; init; }
+
+    /// <summary><c>base_shift</c> (flow matching): μ at <see cref="BaseImageSeqLen"/>.</summary>
+    public double BaseShift { get; init; } = 0.5;
+
+    /// <summary><c>max_shift</c> (flow matching): μ at <see cref="MaxImageSeqLen"/>.</summary>
+    public double MaxShift { get; init; } = 1.15;
+
+    /// <summary><c>base_image_seq_len</c> (flow matching).</summary>
+    public int BaseImageSeqLen { get; init; } = 256;
+
+    /// <summary><c>max_image_seq_len</c> (flow matching).</summary>
+    public int MaxImageSeqLen { get; init; } = 4096;
+
+    /// <summary><c>time_shift_type</c> (flow matching).</summary>
+    public TimeShiftType TimeShiftType { get; init; } = TimeShiftType.Exponential;
+
+    /// <summary><c>shift_terminal</c> (flow matching): stretch the shifted sigmas so the last one equals it; null: no stretch.</summary>
+    public double? ShiftTerminal { get; init; }
+
+    /// <summary><c>invert_sigmas</c> (flow matching): use 1 − σ, ending at 1.</summary>
+    public bool InvertSigmas { get; init; }
+
+    /// <summary><c>use_exponential_sigmas</c>; of the schedulers here, only flow matching implements it.</summary>
+    public bool UseExponentialSigmas { get; init; }
+
+    /// <summary><c>use_beta_sigmas</c>; read so that flow matching, which does not implement it, can refuse it.</summary>
+    public bool UseBetaSigmas { get; init; }
+
+    /// <summary><c>stochastic_sampling</c> (flow matching): re-noise the x₀ estimate at each step instead of the Euler step.</summary>
+    public bool StochasticSampling { get; init; }
 
     /// <summary>Reads a <c>scheduler_config.json</c> file.</summary>
     public static SchedulerConfig Load(string path) => Parse(File.ReadAllText(path));
@@ -97,6 +133,18 @@ public sealed record SchedulerConfig
             OriginalInferenceSteps = ReadInt(root, "original_inference_steps") ?? 50,
             TimestepScaling = ReadDouble(root, "timestep_scaling") ?? 10.0,
             RescaleBetasZeroSnr = ReadBool(root, "rescale_betas_zero_snr") ?? false,
+            Shift = ReadDouble(root, "shift") ?? 1.0,
+            UseDynamicShifting = ReadBool(root, "use_dynamic_shifting") ?? false,
+            BaseShift = ReadDouble(root, "base_shift") ?? 0.5,
+            MaxShift = ReadDouble(root, "max_shift") ?? 1.15,
+            BaseImageSeqLen = ReadInt(root, "base_image_seq_len") ?? 256,
+            MaxImageSeqLen = ReadInt(root, "max_image_seq_len") ?? 4096,
+            TimeShiftType = ReadEnum(root, "time_shift_type", TimeShiftTypes) ?? TimeShiftType.Exponential,
+            ShiftTerminal = ReadDouble(root, "shift_terminal"),
+            InvertSigmas = ReadBool(root, "invert_sigmas") ?? false,
+            UseExponentialSigmas = ReadBool(root, "use_exponential_sigmas") ?? false,
+            UseBetaSigmas = ReadBool(root, "use_beta_sigmas") ?? false,
+            StochasticSampling = ReadBool(root, "stochastic_sampling") ?? false,
         };
 
         if (config.NumTrainTimesteps < 1)
@@ -105,6 +153,8 @@ public sealed record SchedulerConfig
             throw new FormatException($"Scheduler config key 'steps_offset' must not be negative, got {config.StepsOffset}.");
         if (config.OriginalInferenceSteps < 1)
             throw new FormatException($"Scheduler config key 'original_inference_steps' must be at least 1, got {config.OriginalInferenceSteps}.");
+        if (config.UseDynamicShifting && config.MaxImageSeqLen == config.BaseImageSeqLen)
+            throw new FormatException("Scheduler config keys 'base_image_seq_len' and 'max_image_seq_len' must differ for dynamic shifting.");
         if (config.TrainedBetas is { } betas && betas.Count != config.NumTrainTimesteps)
             throw new FormatException($"Scheduler config key 'trained_betas' has {betas.Count} values but 'num_train_timesteps' is {config.NumTrainTimesteps}.");
         return config;
@@ -118,6 +168,9 @@ public sealed record SchedulerConfig
 
     private static readonly (string Name, TimestepSpacing Value)[] TimestepSpacings =
         [("leading", Schedulers.TimestepSpacing.Leading), ("trailing", Schedulers.TimestepSpacing.Trailing), ("linspace", Schedulers.TimestepSpacing.Linspace)];
+
+    private static readonly (string Name, TimeShiftType Value)[] TimeShiftTypes =
+        [("exponential", Schedulers.TimeShiftType.Exponential), ("linear", Schedulers.TimeShiftType.Linear)];
 
     private static readonly (string Name, InterpolationType Value)[] InterpolationTypes =
         [("linear", InterpolationType.Linear), ("log_linear", InterpolationType.LogLinear)];

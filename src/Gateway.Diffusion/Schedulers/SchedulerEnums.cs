@@ -48,3 +48,13 @@ public enum InterpolationType
     /// <summary><c>log_linear</c>: sigmas evenly spaced in log space.</summary>
     LogLinear,
 }
+
+/// <summary>diffusers' <c>time_shift_type</c> (flow matching): how the resolution-dependent μ shifts σ.</summary>
+public enum TimeShiftType
+{
+    /// <summary><c>exponential</c>: σ' = e^μ / (e^μ + (1/σ − 1)) (Flux).</summary>
+    Exponential,
+
+    /// <summary><c>linear</c>: σ' = μ / (μ + (1/σ − 1)).</summary>
+    Linear,
+}

@@ -127,7 +127,58 @@ public sealed class SchedulerConfigTests
         Assert.True(config.ClipSample);
     }
 
+    [Fact]
+    public void ParsesTheFlowMatchingKeys()
+    {
+        var config = SchedulerConfig.Parse("""
+            {"_class_name": "FlowMatchEulerDiscreteScheduler", "base_image_seq_len": 128, "base_shift": 0.25,
+             "max_image_seq_len": 8192, "max_shift": 0.75, "num_train_timesteps": 1000, "shift": 3.0,
+             "use_dynamic_shifting": true, "time_shift_type": "linear", "shift_terminal": 0.02, "invert_sigmas": true,
+             "use_exponential_sigmas": true, "use_beta_sigmas": true, "stochastic_sampling": true}
+            """);
+
+        Assert.Equal(3.0, config.Shift);
+        Assert.True(config.UseDynamicShifting);
+        Assert.Equal(0.25, config.BaseShift);
+        Assert.Equal(0.75, config.MaxShift);
+        Assert.Equal(128, config.BaseImageSeqLen);
+        Assert.Equal(8192, config.MaxImageSeqLen);
+        Assert.Equal(TimeShiftType.Linear, config.TimeShiftType);
+        Assert.Equal(0.02, config.ShiftTerminal);
+        Assert.True(config.InvertSigmas);
+        Assert.True(config.UseExponentialSigmas);
+        Assert.True(config.UseBetaSigmas);
+        Assert.True(config.StochasticSampling);
+    }
+
+    [Fact]
+    public void FlowMatchingKeysDefaultToDiffusers()
+    {
+        var config = SchedulerConfig.Parse("""{"_class_name": "FlowMatchEulerDiscreteScheduler", "shift_terminal": null, "base_shift": null}""");
+
+        Assert.Equal(1.0, config.Shift);
+        Assert.False(config.UseDynamicShifting);
+        Assert.Equal(0.5, config.BaseShift);
+        Assert.Equal(1.15, config.MaxShift);
+        Assert.Equal(256, config.BaseImageSeqLen);
+        Assert.Equal(4096, config.MaxImageSeqLen);
+        Assert.Equal(TimeShiftType.Exponential, config.TimeShiftType);
+        Assert.Null(config.ShiftTerminal);
+        Assert.False(config.InvertSigmas);
+        Assert.False(config.StochasticSampling);
+    }
+
+    [Fact]
+    public void DynamicShiftingNeedsTwoDistinctSequenceLengths()
+    {
+        var error = Assert.Throws<FormatException>(() => SchedulerConfig.Parse(
+            """{"use_dynamic_shifting": true, "base_image_seq_len": 4096, "max_image_seq_len": 4096}"""));
+
+        Assert.Contains("'max_image_seq_len'", error.Message);
+    }
+
     [Theory]
+    [InlineData("time_shift_type", "cubic", "exponential, linear")]
     [InlineData("beta_schedule", "cosine", "linear, scaled_linear, squaredcos_cap_v2")]
     [InlineData("prediction_type", "flow", "epsilon, v_prediction, sample")]
     [InlineData("timestep_spacing", "uniform", "leading, trailing, linspace")]

@@ -8,7 +8,8 @@ public sealed class SchedulerFactoryTests
     [Fact]
     public void NamesAreTheA1111List()
     {
-        Assert.Equal(["Euler a", "Euler", "LMS", "DPM++ 2M", "DPM++ 2M Karras", "DDIM", "PNDM", "LCM"], SchedulerFactory.Names);
+        Assert.Equal(["Euler a", "Euler", "LMS", "DPM++ 2M", "DPM++ 2M Karras", "DDIM", "PNDM", "LCM", "Flow Euler"], SchedulerFactory.Names);
+        Assert.All(SchedulerFactory.ClassNames, c => Assert.Contains(SchedulerFactory.DisplayName(c), SchedulerFactory.Names));
     }
 
     [Theory]
@@ -28,6 +29,8 @@ public sealed class SchedulerFactoryTests
     [InlineData("PNDMScheduler", typeof(PndmScheduler))]
     [InlineData("lcm", typeof(LcmScheduler))]
     [InlineData("LCMScheduler", typeof(LcmScheduler))]
+    [InlineData("Flow Euler", typeof(FlowMatchEulerDiscreteScheduler))]
+    [InlineData("flowmatcheulerdiscretescheduler", typeof(FlowMatchEulerDiscreteScheduler))]
     public void CreatesByA1111OrClassName(string name, Type expected)
     {
         Assert.True(SchedulerFactory.IsKnown(name));
@@ -97,6 +100,28 @@ public sealed class SchedulerFactoryTests
     [InlineData("DPMSolverMultistepScheduler", "DPM++ 2M")]
     [InlineData("dpm++ 2m karras", "DPM++ 2M Karras")]
     [InlineData(" Euler ", "Euler")]
+    [InlineData("FlowMatchEulerDiscreteScheduler", "Flow Euler")]
+    [InlineData("flow euler", "Flow Euler")]
     public void DisplayNameIsTheA1111Name(string name, string expected) =>
         Assert.Equal(expected, SchedulerFactory.DisplayName(name));
+
+    [Fact]
+    public void SequenceLengthReachesDynamicShiftingAndOnlyIt()
+    {
+        var dynamic = new SchedulerConfig { ClassName = "FlowMatchEulerDiscreteScheduler", UseDynamicShifting = true, Shift = 3.0 };
+
+        var small = (FlowMatchEulerDiscreteScheduler)SchedulerFactory.Create(null, dynamic, 20, 1024);
+        var large = (FlowMatchEulerDiscreteScheduler)SchedulerFactory.Create("Flow Euler", dynamic, 20, 4096);
+        Assert.Equal(new FlowMatchEulerDiscreteScheduler(dynamic, 20, 1024).Sigmas, small.Sigmas);
+        Assert.True(large.Sigmas[1] > small.Sigmas[1]);
+
+        var error = Assert.Throws<ArgumentException>(() => SchedulerFactory.Create("Flow Euler", dynamic, 20));
+        Assert.Equal("imageSequenceLength", error.ParamName);
+        Assert.Contains("use_dynamic_shifting", error.Message);
+        Assert.Throws<ArgumentOutOfRangeException>(() => SchedulerFactory.Create("Flow Euler", dynamic, 20, 0));
+        // Static shifting and the other schedulers need no sequence length and ignore one.
+        Assert.Equal(((FlowMatchEulerDiscreteScheduler)SchedulerFactory.Create("Flow Euler", dynamic with { UseDynamicShifting = false }, 4)).Sigmas,
+            ((FlowMatchEulerDiscreteScheduler)SchedulerFactory.Create("Flow Euler", dynamic with { UseDynamicShifting = false }, 4, 4096)).Sigmas);
+        Assert.Equal(SchedulerFactory.Create("Euler", StableDiffusion, 10).Timesteps, SchedulerFactory.Create("Euler", StableDiffusion, 10, 4096).Timesteps);
+    }
 }
