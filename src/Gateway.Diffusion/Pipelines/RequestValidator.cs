@@ -52,6 +52,10 @@ internal static class RequestValidator
         if (!string.IsNullOrWhiteSpace(sampler) && !SchedulerFactory.IsKnown(sampler))
             throw new InvalidGenerationRequestException("sampler",
                 $"Unknown sampler '{sampler}'. Valid samplers: {string.Join(", ", SchedulerFactory.Names)}.");
+        if (!string.IsNullOrWhiteSpace(sampler) && SchedulerFactory.IsFlowMatch(sampler))
+            throw new InvalidGenerationRequestException("sampler",
+                $"'{sampler}' is the flow-matching sampler of Flux models; model '{entry.Id}' ({entry.Family.ToName()}) takes " +
+                $"{string.Join(", ", SchedulerFactory.Names.Where(n => !SchedulerFactory.IsFlowMatch(n)))}.");
         if (request.ImageCount is < 1 or > MaxImages)
             throw new InvalidGenerationRequestException("n", $"The number of images must be 1..{MaxImages}; got {request.ImageCount}.");
         if (request.InitImage is { } init)

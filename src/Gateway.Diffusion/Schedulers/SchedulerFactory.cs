@@ -63,6 +63,9 @@ public static class SchedulerFactory
     /// <summary>Whether <paramref name="name"/> names a scheduler, ignoring case and surrounding spaces.</summary>
     public static bool IsKnown(string? name) => name is not null && ByName.ContainsKey(name.Trim());
 
+    /// <summary>Whether <paramref name="name"/> is a flow-matching sampler (Flux), which predicts velocity, not noise.</summary>
+    public static bool IsFlowMatch(string name) => DisplayName(name) == "Flow Euler";
+
     /// <summary>Creates the scheduler <paramref name="name"/> for <paramref name="steps"/> steps; a null or empty name means the
     /// config's own <c>_class_name</c>. "DPM++ 2M" and "DPM++ 2M Karras" fix use_karras_sigmas; every other name keeps the
     /// config's.</summary>

@@ -76,14 +76,23 @@ public sealed class PipelineTests(EngineFixture fixture)
     }
 
     [Fact]
-    public async Task Every_sampler_renders()
+    public async Task Every_noise_prediction_sampler_renders()
     {
-        foreach (var sampler in SchedulerFactory.Names)
+        foreach (var sampler in SchedulerFactory.Names.Where(n => !SchedulerFactory.IsFlowMatch(n)))
         {
             var result = await _engine.GenerateAsync(Request(steps: 3) with { Sampler = sampler });
             Assert.Single(result.Images);
             Assert.Equal(sampler, result.Sampler);
         }
+    }
+
+    [Fact]
+    public async Task The_flow_matching_sampler_is_refused_on_a_noise_prediction_model()
+    {
+        var error = await Assert.ThrowsAsync<InvalidGenerationRequestException>(() =>
+            _engine.GenerateAsync(Request() with { Sampler = "Flow Euler" }));
+        Assert.Equal("sampler", error.Param);
+        Assert.Contains("Flux", error.Message);
     }
 
     [Fact]

@@ -61,9 +61,9 @@ public sealed class HyperbolicGenerationTests(HyperbolicFixture server)
     }
 
     [Fact]
-    public async Task Every_sampler_renders()
+    public async Task Every_noise_prediction_sampler_renders()
     {
-        foreach (var sampler in SchedulerFactory.Names.Concat(["EulerDiscreteScheduler", "ddim"]))
+        foreach (var sampler in SchedulerFactory.Names.Where(n => !SchedulerFactory.IsFlowMatch(n)).Concat(["EulerDiscreteScheduler", "ddim"]))
         {
             var response = await server.GenerateAsync(Body(("sampler", sampler), ("steps", 3)));
             Assert.Equal((64, 64), (ImageOf(response).Width, ImageOf(response).Height));
