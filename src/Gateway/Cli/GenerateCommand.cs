@@ -35,6 +35,8 @@ public static class GenerateCommand
             if (!engine.Catalog.TryGet(options.Model, out var entry))
                 return Fail(stderr, ExitUsage, $"unknown model '{options.Model}'. Available models: {string.Join(", ", engine.Catalog.Models.Select(m => m.Id))}.");
             engine.Load(entry.Id);
+            // Only the models a run needs load: the refiner too when it is asked for (the engine names a missing one).
+            if (options.Refiner && entry.Refiner is { } refiner) engine.Load(refiner);
 
             var size = options.Size ?? entry.NativeSize;
             InitImage? init = null;
@@ -50,6 +52,9 @@ public static class GenerateCommand
                 Model = entry.Id,
                 Prompt = options.Prompt,
                 NegativePrompt = options.NegativePrompt,
+                Prompt2 = options.Prompt2,
+                NegativePrompt2 = options.NegativePrompt2,
+                UseRefiner = options.Refiner,
                 Width = size.Width,
                 Height = size.Height,
                 Steps = options.Steps,

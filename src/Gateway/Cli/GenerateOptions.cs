@@ -14,6 +14,9 @@ public sealed record GenerateOptions
           --model ID              model id from models.json
           --prompt TEXT           what to draw
           --negative-prompt TEXT  what to avoid
+          --prompt-2 TEXT         SDXL: the second text encoder's prompt (default: --prompt)
+          --negative-prompt-2 TEXT  SDXL: the second text encoder's negative prompt (default: --negative-prompt)
+          --refiner               SDXL: finish with the model's refiner (models.json "refiner")
           --size WxH              image size, multiples of 8 (default: the model's native size)
           --steps N               denoising steps (default: the model's)
           --guidance F            classifier-free guidance scale (default: the model's)
@@ -28,6 +31,9 @@ public sealed record GenerateOptions
     public required string Model { get; init; }
     public required string Prompt { get; init; }
     public string NegativePrompt { get; init; } = "";
+    public string? Prompt2 { get; init; }
+    public string? NegativePrompt2 { get; init; }
+    public bool Refiner { get; init; }
     public ImageSize? Size { get; init; }
     public int? Steps { get; init; }
     public double? Guidance { get; init; }
@@ -43,10 +49,16 @@ public sealed record GenerateOptions
     public static GenerateOptions Parse(IReadOnlyList<string> args)
     {
         var values = new Dictionary<string, string>(StringComparer.Ordinal);
+        var flags = new HashSet<string>(StringComparer.Ordinal);
         for (var i = 0; i < args.Count; i++)
         {
             var name = args[i];
             if (name is "-h" or "--help") throw new CliUsageException(null);
+            if (Flags.Contains(name))
+            {
+                flags.Add(name);
+                continue;
+            }
             if (!Known.Contains(name)) throw new CliUsageException($"unknown option '{name}'.");
             if (i + 1 >= args.Count) throw new CliUsageException($"option '{name}' needs a value.");
             values[name] = args[++i];
@@ -65,6 +77,9 @@ public sealed record GenerateOptions
             Model = Required("--model"),
             Prompt = Required("--prompt"),
             NegativePrompt = Get("--negative-prompt") ?? "",
+            Prompt2 = Get("--prompt-2"),
+            NegativePrompt2 = Get("--negative-prompt-2"),
+            Refiner = flags.Contains("--refiner"),
             Size = Get("--size") is { } size
                 ? ImageSize.TryParse(size, out var parsed) ? parsed : throw new CliUsageException($"--size '{size}' is not WIDTHxHEIGHT, e.g. 512x512.")
                 : null,
@@ -83,8 +98,11 @@ public sealed record GenerateOptions
     private static readonly HashSet<string> Known =
     [
         "--model", "--prompt", "--negative-prompt", "--size", "--steps", "--guidance", "--seed", "--sampler",
-        "--image", "--strength", "--out", "--quality",
+        "--image", "--strength", "--out", "--quality", "--prompt-2", "--negative-prompt-2",
     ];
+
+    /// <summary>Options that take no value.</summary>
+    private static readonly HashSet<string> Flags = ["--refiner"];
 
     private static T? ParseNumber<T>(string name, string? text) where T : struct, INumberBase<T>
     {

@@ -20,8 +20,10 @@ public sealed record ModelObject
     [JsonPropertyName("created"), Description("Unix time in seconds when the model's folder last changed.")]
     public required long Created { get; init; }
     [JsonPropertyName("owned_by")] public string OwnedBy => "gateway";
-    [JsonPropertyName("family"), Description("sd15, sd2, sdxl10, sdxl-turbo, lcm, …")]
+    [JsonPropertyName("family"), Description("sd15, sd2, sdxl10, sdxl-turbo, ssd-1b, sdxl-refiner, lcm, …")]
     public required string Family { get; init; }
+    [JsonPropertyName("refiner"), Description("The SDXL refiner that finishes this model's images when a request asks for it (`refiner: true`; Hyperbolic `enable_refiner`), or null.")]
+    public required string? Refiner { get; init; }
     [JsonPropertyName("native_size"), Description("The size the model was trained at.")]
     public required string NativeSize { get; init; }
     [JsonPropertyName("sizes"), Description("The model's own sizes (native first), accepted as size besides the standard list.")]
@@ -40,6 +42,7 @@ public sealed record ModelObject
             Id = entry.Id,
             Created = Directory.Exists(entry.Directory) ? new DateTimeOffset(Directory.GetLastWriteTimeUtc(entry.Directory)).ToUnixTimeSeconds() : 0,
             Family = entry.Family.ToName(),
+            Refiner = entry.Refiner,
             NativeSize = entry.NativeSize.ToString(),
             Sizes = entry.ExtraSizes.Prepend(entry.NativeSize).Distinct().Select(s => s.ToString()).ToList(),
             DefaultSteps = entry.DefaultSteps,
