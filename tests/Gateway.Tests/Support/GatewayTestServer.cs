@@ -8,7 +8,7 @@ using Microsoft.Extensions.DependencyInjection;
 namespace Gateway.Tests.Support;
 
 /// <summary>
-/// The real server on a loopback port with the committed tiny models, a temporary data folder and two API keys.
+/// The real server on a loopback port with committed tiny models, a temporary data folder and two API keys.
 /// Tests talk to it over real HTTP. Extra configuration (e.g. <c>Gateway:MaxQueueLength</c>) goes in as
 /// command-line style pairs.
 /// </summary>
@@ -31,15 +31,17 @@ public sealed class GatewayTestServer : IAsyncDisposable
     public string DataDirectory { get; }
     public Uri BaseAddress { get; }
 
-    /// <summary>Starts a server; give <paramref name="dataDirectory"/> to restart on an earlier server's data (it is then kept).</summary>
-    public static async Task<GatewayTestServer> StartAsync(IReadOnlyDictionary<string, string>? settings = null, string? dataDirectory = null)
+    /// <summary>Starts a server; give <paramref name="dataDirectory"/> to restart on an earlier server's data (it is then kept).
+    /// It serves <paramref name="models"/> of the committed catalog (default: <see cref="TestCatalogs.Sd"/>).</summary>
+    public static async Task<GatewayTestServer> StartAsync(IReadOnlyDictionary<string, string>? settings = null, string? dataDirectory = null,
+        IReadOnlyCollection<string>? models = null)
     {
         var owns = dataDirectory is null;
         dataDirectory ??= Directory.CreateTempSubdirectory("gateway-data-").FullName;
         var args = new List<string>
         {
             "--urls", "http://127.0.0.1:0",
-            "--Gateway:ModelsDir", TestPaths.ModelsDirectory,
+            "--Gateway:ModelsDir", TestCatalogs.For(models ?? TestCatalogs.Sd),
             "--Gateway:DataDir", dataDirectory,
             "--Gateway:ApiKeys:0", Key,
             "--Gateway:ApiKeys:1", OtherKey,

@@ -1,0 +1,39 @@
+using System.Collections.Concurrent;
+using System.Text.Json.Nodes;
+
+namespace Gateway.Tests.Support;
+
+/// <summary>
+/// Models folders that serve a chosen subset of the committed catalog (a models.json whose folders point back at
+/// onnx-models/), so that a test server loads only what its tests use: each started server loads every model it lists.
+/// </summary>
+public static class TestCatalogs
+{
+    /// <summary>What most HTTP tests use: the two tiny SD 1.5 exports.</summary>
+    public static readonly string[] Sd = ["tiny-sd", "tiny-sd-fp16"];
+
+    /// <summary>The SDXL family with its refiner, and tiny-sd to compare with.</summary>
+    public static readonly string[] Sdxl = ["tiny-sd", "tiny-sdxl", "tiny-sdxl-turbo", "tiny-sdxl-refiner"];
+
+    private static readonly ConcurrentDictionary<string, string> Folders = new(StringComparer.Ordinal);
+
+    /// <summary>A folder whose models.json lists <paramref name="ids"/> (in the committed catalog's order).</summary>
+    public static string For(IReadOnlyCollection<string> ids) => Folders.GetOrAdd(string.Join(",", ids), _ => Write(ids));
+
+    private static string Write(IReadOnlyCollection<string> ids)
+    {
+        var catalog = JsonNode.Parse(File.ReadAllText(Path.Combine(TestPaths.ModelsDirectory, "models.json")))!.AsObject();
+        var models = new JsonArray();
+        foreach (var model in catalog["models"]!.AsArray())
+        {
+            var id = (string)model!["id"]!;
+            if (!ids.Contains(id)) continue;
+            var copy = model.DeepClone().AsObject();
+            copy["folder"] = Path.Combine(TestPaths.ModelsDirectory, (string?)model["folder"] ?? id);
+            models.Add(copy);
+        }
+        var folder = Directory.CreateTempSubdirectory("gateway-catalog-").FullName;
+        File.WriteAllText(Path.Combine(folder, "models.json"), new JsonObject { ["models"] = models }.ToJsonString());
+        return folder;
+    }
+}
