@@ -1,3 +1,4 @@
+using Gateway.Apis.Shared;
 using Gateway.Diffusion.Imaging;
 using Gateway.Diffusion.Models;
 using Gateway.Diffusion.Pipelines;
@@ -22,21 +23,18 @@ public static class HyperbolicRequest
     /// <exception cref="ApiException">400 naming the field at fault; 404 for an unknown model.</exception>
     public static GenerationRequest Read(JsonFields body, ModelCatalog catalog)
     {
-        var modelName = body.String("model_name", required: true, minLength: 1)!;
-        if (!catalog.TryGet(modelName, out var model))
-            throw new ApiException(StatusCodes.Status404NotFound,
-                $"The model '{modelName}' does not exist. Available models: {string.Join(", ", catalog.Models.Select(m => m.Id))}.",
-                "model_name", "model_not_found");
-        var prompt = body.String("prompt", required: true)!;
+        var model = DialectModels.Find(catalog, body.String("model_name", required: true, minLength: 1)!, "model_name");
+        var prompt = DialectFields.Text(body, "prompt", required: true)!;
         if (string.IsNullOrWhiteSpace(prompt)) throw ApiException.BadRequest("prompt", "'prompt' must not be blank.");
-        var negativePrompt = body.String("negative_prompt") ?? "";
+        var negativePrompt = DialectFields.Text(body, "negative_prompt") ?? "";
         var width = Side(body, "width", model);
         var height = Side(body, "height", model);
         var steps = (int)(body.Integer("steps", 1, 150) ?? DefaultSteps);
         var cfgScale = body.Number("cfg_scale", 0, 30) ?? DefaultCfgScale;
-        var seed = body.Integer("seed", 0, uint.MaxValue) is { } chosen ? (ulong)chosen : Seeds.Random();
+        var chosenSeed = body.Integer("seed", 0, DialectSeeds.MaxSeed);
         var sampler = Sampler(body);
         var count = (int)(body.Integer("n", 1, MaxImages) ?? 1);
+        var seed = DialectSeeds.ForBatch(chosenSeed, count, "seed", "n");
         body.Choice("backend", Backends); // checked only: see Backends
         var preset = body.Choice("style_preset", StylePresets.Names);
         var image = body.Raw("image");
@@ -44,7 +42,7 @@ public static class HyperbolicRequest
         if (image is null && strength is not null)
             throw ApiException.BadRequest("strength", "'strength' applies only with 'image' (image-to-image).");
         UnservedFeatures.Refuse(body, model);
-        RefuseUnknownFields(body);
+        DialectFields.RefuseUnread(body);
 
         if (StylePresets.TryGet(preset, out var style)) (prompt, negativePrompt) = style.Apply(prompt, negativePrompt);
         InitImage? init = null;
@@ -95,13 +93,5 @@ public static class HyperbolicRequest
         throw ApiException.BadRequest("sampler",
             $"Unknown sampler '{name}'. Valid samplers: {string.Join(", ", SchedulerFactory.Names)} " +
             $"(diffusers class names such as {SchedulerFactory.ClassNames[0]} work too).");
-    }
-
-    private static void RefuseUnknownFields(JsonFields body)
-    {
-        if (body.UnreadFields is not [var first, ..] unknown) return;
-        throw ApiException.BadRequest(first, unknown.Count == 1
-            ? $"Unknown parameter '{first}'."
-            : $"Unknown parameters: {string.Join(", ", unknown.Select(name => $"'{name}'"))}.", "unknown_parameter");
     }
 }

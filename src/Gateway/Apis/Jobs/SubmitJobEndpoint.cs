@@ -1,3 +1,4 @@
+using Gateway.Apis.Shared;
 using Gateway.Auth;
 using Gateway.Diffusion.Engine;
 
@@ -15,7 +16,8 @@ public static class SubmitJobEndpoint
         var body = await JsonFields.ReadBodyAsync(context.Request, MaxBodyBytes, context.RequestAborted);
         var submission = SubmitJobReader.Read(body, engine.Catalog, options);
         var image = await runner.RunAsync(submission, context.ClientId(), context.RequestAborted);
-        context.Response.Headers["X-Seed"] = submission.Request.Seed.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        DialectResponse.SetSeed(context, submission.Request.Seed);
+        Metering.SetChargedHeader(context, submission.Credits);
         return Results.Json(image.AbsoluteUrl(context.Request));
     }
 }
