@@ -38,14 +38,17 @@ public static class GatewayServer
         app.UseGatewayCors();
         app.UseGatewaySwagger();
 
-        app.MapGet("/healthz", () => Results.Ok(new { status = "ok" })).ExcludeFromDescription();
+        app.MapGet("/healthz", () => Results.Ok(new { status = "ok" }))
+            .WithTags("Health").WithSummary("Liveness: 200 {\"status\":\"ok\"} while the process serves HTTP.");
         app.MapGet("/readyz", (DiffusionEngine engine) =>
         {
             var models = engine.Models.Select(m => new { id = m.Entry.Id, state = m.State.ToString().ToLowerInvariant(), error = m.Error });
             return engine.IsReady
                 ? Results.Ok(new { status = "ready", models })
                 : Results.Json(new { status = "not_ready", models }, statusCode: StatusCodes.Status503ServiceUnavailable);
-        }).ExcludeFromDescription();
+        }).WithTags("Health")
+            .WithSummary("Readiness: 200 once every model is loaded, else 503; each model's state and load error.")
+            .Produces(StatusCodes.Status200OK).Produces(StatusCodes.Status503ServiceUnavailable);
         app.MapImageEndpoints();
         app.MapHyperbolicApi();
         app.MapOpenAiApi();

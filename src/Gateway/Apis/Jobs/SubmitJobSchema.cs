@@ -61,7 +61,8 @@ public sealed record JobSdInputSchema
     [JsonPropertyName("guidance_scale"), Range(0, 30), Description("Classifier-free guidance; default: the model's.")]
     public double? GuidanceScale { get; init; }
 
-    [JsonPropertyName("seed"), DefaultValue(-1), Range(-1, long.MaxValue)]
-    [Description("-1 picks a random seed; the seed used is in the X-Seed header and GET /jobs.")]
+    [JsonPropertyName("seed"), DefaultValue(-1)]
+    [Description("-1 picks a random seed; otherwise any seed from 0 to 9223372036854775807 (the noise comes from its low 32 bits, " +
+                 "as with torch.manual_seed). The seed used is in the X-Seed header and GET /jobs.")]
     public long? Seed { get; init; }
 }
