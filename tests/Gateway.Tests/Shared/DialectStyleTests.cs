@@ -110,6 +110,27 @@ public sealed class DialectStyleTests : IAsyncLifetime
         Assert.Contains("100 tokens", warning, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(Hyperbolic, "width", "width")]
+    [InlineData(Jobs, "width", "model_input.SD.width")]
+    [InlineData(Jobs, "height", "model_input.SD.height")]
+    public async Task The_engines_size_check_answers_in_the_dialects_field_names(string path, string field, string param)
+    {
+        using var response = await Client.PostAsJsonAsync(path, Body(path, (field, 100)));
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var error = await ErrorAsync(response);
+        Assert.Equal(param, error.GetProperty("param").GetString());
+        Assert.Contains("multiple of 8", error.GetProperty("message").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_refused_job_is_not_kept()
+    {
+        using var response = await Client.PostAsJsonAsync(Jobs, Body(Jobs, ("job_id", "odd-size"), ("width", 100)));
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await Client.GetAsync("/jobs/odd-size")).StatusCode);
+    }
+
     /// <summary>A small valid body of the dialect at <paramref name="path"/>, with <paramref name="fields"/> set (in SD for jobs).</summary>
     private static Dictionary<string, object?> Body(string path, params (string Name, object? Value)[] fields)
     {

@@ -49,6 +49,7 @@ public static class HyperbolicApi
         HttpContext context, DiffusionEngine engine, GatewayOptions options, Metering metering)
     {
         var cancel = context.RequestAborted;
+        EngineParamNames.Use(context, EngineParamNames.Hyperbolic);
         var body = await JsonFields.ReadBodyAsync(context.Request, options.MaxRequestBytes, cancel);
         var request = HyperbolicRequest.Read(body, engine.Catalog);
         var model = DialectModels.Find(engine.Catalog, request.Model, "model_name");

@@ -3,7 +3,6 @@ using Gateway.Diffusion.Imaging;
 using Gateway.Diffusion.Models;
 using Gateway.Diffusion.Pipelines;
 using Gateway.Diffusion.Prompts;
-using Gateway.Diffusion.Schedulers;
 using Gateway.Errors;
 
 namespace Gateway.Apis.Hyperbolic;
@@ -32,7 +31,7 @@ public static class HyperbolicRequest
         var steps = (int)(body.Integer("steps", 1, 150) ?? DefaultSteps);
         var cfgScale = body.Number("cfg_scale", 0, 30) ?? DefaultCfgScale;
         var chosenSeed = body.Integer("seed", 0, DialectSeeds.MaxSeed);
-        var sampler = Sampler(body);
+        var sampler = body.String("sampler"); // checked by the engine, as every dialect's
         var count = (int)(body.Integer("n", 1, MaxImages) ?? 1);
         var seed = DialectSeeds.ForBatch(chosenSeed, count, "seed", "n");
         body.Choice("backend", Backends); // checked only: see Backends
@@ -70,11 +69,8 @@ public static class HyperbolicRequest
         };
     }
 
-    private static int? Side(JsonFields body, string name, ModelCatalogEntry model)
-    {
-        if (body.Integer(name, 64, model.MaxSide) is not { } side) return null;
-        return side % 8 == 0 ? (int)side : throw ApiException.BadRequest(name, $"'{name}' must be a multiple of 8; got {side}.");
-    }
+    /// <summary>A side within the model's range; the engine checks that it is a multiple of 8.</summary>
+    private static int? Side(JsonFields body, string name, ModelCatalogEntry model) => (int?)body.Integer(name, 64, model.MaxSide);
 
     /// <summary>An input image's side rounded down to a multiple of 8, the size image-to-image keeps when none is asked for.</summary>
     private static int KeptSide(PixelImage image, int side, ModelCatalogEntry model)
@@ -84,14 +80,5 @@ public static class HyperbolicRequest
         throw ApiException.BadRequest("image",
             $"The image is {image.Width}x{image.Height}. Without 'width' and 'height' the output keeps that size rounded down to " +
             $"multiples of 8, but model '{model.Id}' makes 64 to {model.MaxSide} pixels a side: send 'width' and 'height' to resize it.");
-    }
-
-    private static string? Sampler(JsonFields body)
-    {
-        var name = body.String("sampler");
-        if (name is null || SchedulerFactory.IsKnown(name)) return name;
-        throw ApiException.BadRequest("sampler",
-            $"Unknown sampler '{name}'. Valid samplers: {string.Join(", ", SchedulerFactory.Names)} " +
-            $"(diffusers class names such as {SchedulerFactory.ClassNames[0]} work too).");
     }
 }

@@ -13,6 +13,7 @@ public static class SubmitJobEndpoint
 
     public static async Task<IResult> HandleAsync(HttpContext context, DiffusionEngine engine, JobsOptions options, JobRunner runner)
     {
+        EngineParamNames.Use(context, EngineParamNames.Jobs);
         var body = await JsonFields.ReadBodyAsync(context.Request, MaxBodyBytes, context.RequestAborted);
         var submission = SubmitJobReader.Read(body, engine.Catalog, options);
         var image = await runner.RunAsync(submission, context.ClientId(), context.RequestAborted);

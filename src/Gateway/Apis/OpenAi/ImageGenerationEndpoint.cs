@@ -16,6 +16,7 @@ public static class ImageGenerationEndpoint
     {
         // The client's disconnect cancels the body read, the queued or running generation and the encoding.
         var cancel = http.RequestAborted;
+        EngineParamNames.Use(http, EngineParamNames.OpenAi);
         var body = await JsonFields.ReadBodyAsync(http.Request, ImageGenerationFields.MaxBodyBytes, cancel);
         var call = ImageGenerationFields.Read(body, settings.DefaultModel);
         var model = DialectModels.Find(engine.Catalog, call.Model, "model");
