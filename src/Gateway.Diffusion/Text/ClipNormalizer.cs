@@ -4,8 +4,8 @@ using Microsoft.ML.Tokenizers;
 namespace Gateway.Diffusion.Text;
 
 /// <summary>
-/// CLIP's text clean-up: NFC (standing in for ftfy), whitespace runs collapsed to one space, ends stripped,
-/// then lower-cased as Python's <c>str.lower()</c> does.
+/// OpenAI CLIP's text clean-up (simple_tokenizer.py): ftfy's <c>fix_text</c>, <c>html.unescape</c> twice, strip,
+/// whitespace runs collapsed to one space, then Python's <c>str.lower()</c>.
 /// </summary>
 internal sealed class ClipNormalizer : Normalizer
 {
@@ -15,16 +15,26 @@ internal sealed class ClipNormalizer : Normalizer
     {
     }
 
-    public override string Normalize(string original) => Normalize(original.AsSpan());
-
-    public override string Normalize(ReadOnlySpan<char> original)
+    public override string Normalize(string original)
     {
-        string composed = UnicodeNfc.Normalize(original);
-        var builder = new StringBuilder(composed.Length);
+        string text = FtfyFixes.FixText(original);
+        text = HtmlUnescape.Python(HtmlUnescape.Python(text));
+        return PythonLowerCase.Lower(CollapseWhitespace(text));
+    }
+
+    public override string Normalize(ReadOnlySpan<char> original) => Normalize(original.ToString());
+
+    /// <summary>
+    /// <c>re.sub(r'\s+', ' ', text).strip()</c> with the <c>regex</c> module, whose <c>\s</c> is .NET's
+    /// <see cref="char.IsWhiteSpace(char)"/> (unlike <c>str.isspace()</c>, it leaves U+001C–U+001F alone).
+    /// </summary>
+    private static string CollapseWhitespace(string text)
+    {
+        var builder = new StringBuilder(text.Length);
         bool pendingSpace = false;
-        foreach (char c in composed)
+        foreach (char c in text)
         {
-            if (IsPythonWhitespace(c))
+            if (char.IsWhiteSpace(c))
             {
                 pendingSpace = builder.Length > 0;
                 continue;
@@ -36,20 +46,9 @@ internal sealed class ClipNormalizer : Normalizer
                 pendingSpace = false;
             }
 
-            // Python lower-cases İ to "i̇" (SpecialCasing.txt); .NET's invariant casing leaves it unchanged.
-            if (c == '\u0130')
-            {
-                builder.Append("i\u0307");
-            }
-            else
-            {
-                builder.Append(c);
-            }
+            builder.Append(c);
         }
 
-        return builder.ToString().ToLowerInvariant();
+        return builder.ToString();
     }
-
-    /// <summary>What Python's <c>re</c> matches with <c>\s</c> in a str pattern (<c>str.isspace()</c>).</summary>
-    private static bool IsPythonWhitespace(char c) => char.IsWhiteSpace(c) || c is >= '\u001C' and <= '\u001F';
 }

@@ -11,9 +11,13 @@ namespace Gateway.Diffusion.Text;
 /// <remarks>
 /// A hand-written scanner rather than a .NET Regex: .NET matches UTF-16 code units, so a letter outside the BMP
 /// (a surrogate pair) would not count as <c>\p{L}</c>, while Python's <c>regex</c> module matches code points.
+/// Runs longer than <see cref="MaxWordLength"/> are cut into pieces, which bounds the tokenizer's work per character.
 /// </remarks>
 internal sealed class ClipPreTokenizer : PreTokenizer
 {
+    /// <summary>The longest word handed to BPE, in UTF-16 code units.</summary>
+    public const int MaxWordLength = 256;
+
     private static readonly string[] Contractions = ["'s", "'t", "'re", "'ve", "'m", "'ll", "'d"];
 
     private readonly string[] _specialTokens;
@@ -102,10 +106,31 @@ internal sealed class ClipPreTokenizer : PreTokenizer
                     runEnd += nextWidth;
                 }
 
-                splits.Add((position, runEnd - position));
+                AddInPieces(text, position, runEnd, splits);
                 position = runEnd;
             }
         }
+    }
+
+    /// <summary>
+    /// Adds a run as one word, or as pieces of at most <see cref="MaxWordLength"/> characters when it is longer:
+    /// BPE's cost grows with the square of a word's length, and no word of a real prompt comes near this one.
+    /// </summary>
+    private static void AddInPieces(ReadOnlySpan<char> text, int start, int end, List<(int, int)> splits)
+    {
+        while (end - start > MaxWordLength)
+        {
+            int pieceEnd = start + MaxWordLength;
+            if (char.IsLowSurrogate(text[pieceEnd]) && char.IsHighSurrogate(text[pieceEnd - 1]))
+            {
+                pieceEnd--;
+            }
+
+            splits.Add((start, pieceEnd - start));
+            start = pieceEnd;
+        }
+
+        splits.Add((start, end - start));
     }
 
     private static int? MatchContraction(ReadOnlySpan<char> text)

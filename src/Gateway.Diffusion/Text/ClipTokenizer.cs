@@ -15,6 +15,18 @@ namespace Gateway.Diffusion.Text;
 /// </remarks>
 public sealed class ClipTokenizer
 {
+    /// <summary>
+    /// How many tokens <see cref="Encode"/> counts at most. Only the first <see cref="ModelMaxLength"/> − 2 are ever
+    /// used, and stopping here bounds the work whatever the prompt's length.
+    /// </summary>
+    public const int MaxCountedTokens = 1024;
+
+    /// <summary>
+    /// How much of a prompt <see cref="Encode"/> reads, in UTF-16 code units: the clean-up before BPE is linear but
+    /// not cheap, and a prompt this long has far more than <see cref="MaxCountedTokens"/> tokens.
+    /// </summary>
+    public const int MaxReadLength = 65_536;
+
     private const string EndOfWordSuffix = "</w>";
 
     private readonly BpeTokenizer _bpe;
@@ -81,7 +93,7 @@ public sealed class ClipTokenizer
             files.ModelMaxLength);
     }
 
-    /// <summary>The prompt's token ids alone: no BOS, EOS or padding, and no truncation.</summary>
+    /// <summary>The prompt's token ids alone: no BOS, EOS or padding, and no truncation (the work grows with the text).</summary>
     public IReadOnlyList<int> EncodeTokens(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
@@ -90,11 +102,21 @@ public sealed class ClipTokenizer
 
     /// <summary>
     /// The text encoder's input: BOS, at most <see cref="ModelMaxLength"/> − 2 tokens, EOS, then padding up to
-    /// <see cref="ModelMaxLength"/>. Longer prompts are truncated, as diffusers does.
+    /// <see cref="ModelMaxLength"/>. Longer prompts are truncated, as diffusers does; tokens are counted up to
+    /// <see cref="MaxCountedTokens"/>, in the first <see cref="MaxReadLength"/> characters.
     /// </summary>
     public TokenizedPrompt Encode(string text)
     {
-        IReadOnlyList<int> tokens = EncodeTokens(text);
+        ArgumentNullException.ThrowIfNull(text);
+        bool cut = text.Length > MaxReadLength;
+        if (cut)
+        {
+            int length = char.IsHighSurrogate(text[MaxReadLength - 1]) ? MaxReadLength - 1 : MaxReadLength;
+            text = text[..length];
+        }
+
+        int limit = Math.Max(MaxCountedTokens, ModelMaxLength) + 1;
+        IReadOnlyList<int> tokens = _bpe.EncodeToIds(text, limit, out _, out _);
         int kept = Math.Min(tokens.Count, ModelMaxLength - 2);
 
         var ids = new int[ModelMaxLength];
@@ -106,6 +128,9 @@ public sealed class ClipTokenizer
 
         ids[kept + 1] = EosId;
         ids.AsSpan(kept + 2).Fill(PadId);
-        return new TokenizedPrompt(ids, tokens.Count > kept, tokens.Count);
+        return new TokenizedPrompt(ids, tokens.Count > kept || cut, tokens.Count)
+        {
+            TokenCountIsLowerBound = tokens.Count > MaxCountedTokens || cut,
+        };
     }
 }

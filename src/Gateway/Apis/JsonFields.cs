@@ -64,8 +64,6 @@ public sealed class JsonFields
     /// <summary>The JSON path of a field of this object, as errors name it.</summary>
     public string PathOf(string name) => _path.Length == 0 ? name : $"{_path}.{name}";
 
-    public bool Has(string name) => Get(name) is not null;
-
     /// <summary>Present fields that no read asked for, in body order.</summary>
     public IReadOnlyList<string> UnreadFields =>
         _object.EnumerateObject().Select(p => p.Name).Where(n => !_read.Contains(n)).Distinct().ToList();

@@ -42,7 +42,7 @@ public static class GenerateCommand
             InitImage? init = null;
             if (options.ImagePath is { } imagePath)
             {
-                var image = ImageCodec.Decode(await File.ReadAllBytesAsync(imagePath, cancellationToken), new ImageDecodeLimits());
+                var image = ImageCodec.Decode(await File.ReadAllBytesAsync(Path.GetFullPath(imagePath), cancellationToken), new ImageDecodeLimits());
                 init = new InitImage(image, options.Strength);
                 if (options.Size is null) size = new ImageSize(image.Width / 8 * 8, image.Height / 8 * 8);
             }
@@ -69,7 +69,8 @@ public static class GenerateCommand
             var result = await engine.GenerateAsync(request, new GenerationOptions { Progress = progress.Report }, cancellationToken);
             foreach (var warning in result.Warnings) stderr.WriteLine($"warning: {warning}");
 
-            var outPath = options.OutPath ?? $"gateway-{seed}.{options.Format.Extension()}";
+            // Relative to the caller's working directory, which `dotnet run --project` keeps; the full path is printed.
+            var outPath = Path.GetFullPath(options.OutPath ?? $"gateway-{seed}.{options.Format.Extension()}");
             var bytes = ImageCodec.Encode(result.Images[0].Image, options.Format, options.Quality);
             await File.WriteAllBytesAsync(outPath, bytes, cancellationToken);
             stdout.WriteLine($"Wrote {outPath} ({size}, seed {seed}, {result.Steps} steps, guidance {result.Guidance:0.##}, " +

@@ -27,7 +27,7 @@ public sealed class ErrorHandlingMiddleware(RequestDelegate next, ILogger<ErrorH
         }
         catch (Exception e)
         {
-            var error = Map(e);
+            var error = Apis.Shared.EngineParamNames.Rename(Map(e), e, context);
             if (error.Status >= 500 && error.Code == "internal_error")
                 logger.LogError(e, "Unhandled error on {Method} {Path}", context.Request.Method, context.Request.Path);
             if (context.Response.HasStarted)

@@ -14,6 +14,7 @@ public static class GatewayServer
     public static WebApplication Build(string[] args)
     {
         var builder = WebApplication.CreateBuilder(args);
+        if (ListenAddresses.NoneConfigured(builder.Configuration)) builder.WebHost.UseUrls(ListenAddresses.Default);
         var options = builder.Configuration.GetSection(GatewayOptions.Section).Get<GatewayOptions>() ?? new GatewayOptions();
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(services => EngineFactory.Create(options, services.GetRequiredService<ILoggerFactory>()));
@@ -21,7 +22,9 @@ public static class GatewayServer
         builder.Services.AddGatewayStorage(builder.Configuration, options.DataDir);
         builder.Services.AddJobsApi(builder.Configuration);
         builder.Services.AddOpenAiApi();
+        builder.Services.AddSingleton<Apis.Shared.Metering>();
         builder.Services.AddGatewaySwagger();
+        builder.Services.AddGatewayCors(builder.Configuration);
         builder.Services.AddHostedService<ModelLoaderService>();
         // Answers carry megabytes of base64; the default encoder would escape every '+' in them as \u002B.
         builder.Services.ConfigureHttpJsonOptions(json =>
@@ -32,16 +35,20 @@ public static class GatewayServer
         if (!app.Services.GetRequiredService<ApiKeyRegistry>().Enabled)
             app.Logger.LogWarning("No API keys are configured (Gateway:ApiKeys): every request is accepted without a key.");
         app.UseMiddleware<ErrorHandlingMiddleware>();
+        app.UseGatewayCors();
         app.UseGatewaySwagger();
 
-        app.MapGet("/healthz", () => Results.Ok(new { status = "ok" })).ExcludeFromDescription();
+        app.MapGet("/healthz", () => Results.Ok(new { status = "ok" }))
+            .WithTags("Health").WithSummary("Liveness: 200 {\"status\":\"ok\"} while the process serves HTTP.");
         app.MapGet("/readyz", (DiffusionEngine engine) =>
         {
             var models = engine.Models.Select(m => new { id = m.Entry.Id, state = m.State.ToString().ToLowerInvariant(), error = m.Error });
             return engine.IsReady
                 ? Results.Ok(new { status = "ready", models })
                 : Results.Json(new { status = "not_ready", models }, statusCode: StatusCodes.Status503ServiceUnavailable);
-        }).ExcludeFromDescription();
+        }).WithTags("Health")
+            .WithSummary("Readiness: 200 once every model is loaded, else 503; each model's state and load error.")
+            .Produces(StatusCodes.Status200OK).Produces(StatusCodes.Status503ServiceUnavailable);
         app.MapImageEndpoints();
         app.MapHyperbolicApi();
         app.MapOpenAiApi();

@@ -27,6 +27,7 @@ public static class SwaggerSetup
             });
             options.SupportNonNullableReferenceTypes();
             options.SchemaFilter<SwaggerAllowedValuesFilter>();
+            options.SchemaFilter<SwaggerExamplesFilter>();
             options.AddSecurityDefinition(BearerScheme, new OpenApiSecurityScheme
             {
                 Type = SecuritySchemeType.Http,

@@ -1,6 +1,7 @@
 using Gateway.Diffusion.Engine;
 using Gateway.Diffusion.Models;
 using Gateway.Diffusion.Onnx;
+using Gateway.Diffusion.Pipelines;
 using Gateway.Diffusion.Tests.Support;
 
 namespace Gateway.Diffusion.Tests.Models;
@@ -77,7 +78,7 @@ public sealed class ModelLoadingTests
     }
 
     [Fact]
-    public void A_model_without_vae_encoder_loads_for_text_to_image()
+    public async Task A_model_without_vae_encoder_loads_for_text_to_image()
     {
         using var temp = new TempDirectory();
         var folder = temp.CopyModel("tiny-sd");
@@ -85,6 +86,16 @@ public sealed class ModelLoadingTests
         WriteCatalog(temp, "tiny-sd", "sd15");
         using var engine = DiffusionEngine.Create(new EngineOptions { ModelsDirectory = temp.Path });
         engine.Load("tiny-sd");
+        Assert.Equal(ModelState.Ready, engine.Models.Single().State);
+
+        var request = new GenerationRequest { Model = "tiny-sd", Prompt = "a cat", Width = 64, Height = 64, Steps = 2, Seed = 1 };
+        var image = Assert.Single((await engine.GenerateAsync(request)).Images).Image;
+        Assert.Equal((64, 64), (image.Width, image.Height));
+
+        // Image-to-image needs the encoder: refused, naming the image.
+        var refused = await Assert.ThrowsAsync<InvalidGenerationRequestException>(() =>
+            engine.GenerateAsync(request with { InitImage = new InitImage(image, 0.5) }));
+        Assert.Equal("image", refused.Param);
     }
 
     [Fact]

@@ -109,7 +109,7 @@ public sealed class SubmitJobTests(SharedServer shared) : IClassFixture<SharedSe
         { """{"job_id":"v","model_input":{"SD":{"prompt":"x","height":"512"}},"model_id":"tiny-sd"}""", "model_input.SD.height", "invalid_type" },
         { """{"job_id":"v","model_input":{"SD":{"prompt":"x","guidance_scale":31}},"model_id":"tiny-sd"}""", "model_input.SD.guidance_scale", "invalid_value" },
         { """{"job_id":"v","model_input":{"SD":{"prompt":"x","seed":-2}},"model_id":"tiny-sd"}""", "model_input.SD.seed", "invalid_value" },
-        { """{"job_id":"v","model_input":{"SD":{"prompt":"x","seed":4294967296}},"model_id":"tiny-sd"}""", "model_input.SD.seed", "invalid_value" },
+        { """{"job_id":"v","model_input":{"SD":{"prompt":"x","seed":9223372036854775808}},"model_id":"tiny-sd"}""", "model_input.SD.seed", "invalid_value" },
         { """{"job_id":"v","model_input":{"SD":{"prompt":"x","steps":4}},"model_id":"tiny-sd"}""", "model_input.SD.steps", "unknown_parameter" },
         { """{"job_id":"v","model_input":{"SD":{"prompt":"x"}},"model_id":"tiny-sd","deadline":0}""", "deadline", "invalid_value" },
         { """{"job_id":"v","model_input":{"SD":{"prompt":"x"}},"model_id":"tiny-sd","priority":"high"}""", "priority", "invalid_type" },

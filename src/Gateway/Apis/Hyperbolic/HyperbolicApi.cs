@@ -1,4 +1,4 @@
-using System.Globalization;
+using Gateway.Apis.Shared;
 using Gateway.Auth;
 using Gateway.Diffusion.Engine;
 using Gateway.Diffusion.Imaging;
@@ -24,7 +24,8 @@ public static class HyperbolicApi
             .WithSummary("Generate 1-4 images from a prompt, or from a base64 image and a strength (image-to-image).")
             .Accepts<HyperbolicGenerationRequestSchema>("application/json")
             .Produces<HyperbolicGenerationResponse>()
-            .ProducesErrors(StatusCodes.Status400BadRequest, StatusCodes.Status401Unauthorized, StatusCodes.Status404NotFound,
+            .ProducesErrors(StatusCodes.Status400BadRequest, StatusCodes.Status401Unauthorized, StatusCodes.Status402PaymentRequired,
+                StatusCodes.Status404NotFound,
                 StatusCodes.Status413PayloadTooLarge, StatusCodes.Status415UnsupportedMediaType, StatusCodes.Status429TooManyRequests,
                 StatusCodes.Status503ServiceUnavailable);
 
@@ -44,14 +45,23 @@ public static class HyperbolicApi
         return app;
     }
 
-    private static async Task<HyperbolicGenerationResponse> GenerateAsync(HttpContext context, DiffusionEngine engine, GatewayOptions options)
+    private static async Task<HyperbolicGenerationResponse> GenerateAsync(
+        HttpContext context, DiffusionEngine engine, GatewayOptions options, Metering metering)
     {
-        var body = await JsonFields.ReadBodyAsync(context.Request, options.MaxRequestBytes, context.RequestAborted);
+        var cancel = context.RequestAborted;
+        EngineParamNames.Use(context, EngineParamNames.Hyperbolic);
+        var body = await JsonFields.ReadBodyAsync(context.Request, options.MaxRequestBytes, cancel);
         var request = HyperbolicRequest.Read(body, engine.Catalog);
-        var result = await engine.GenerateAsync(request, new GenerationOptions { Client = context.ClientId() }, context.RequestAborted);
-        var images = result.Images.Select((image, index) =>
-            new HyperbolicImage(ImageCodec.Encode(image.Image, ImageFormat.Png), index, image.Seed)).ToList();
-        context.Response.Headers["X-Seed"] = result.Images[0].Seed.ToString(CultureInfo.InvariantCulture);
+        var model = DialectModels.Find(engine.Catalog, request.Model, "model_name");
+        var steps = request.Steps ?? HyperbolicRequest.DefaultSteps;
+        var price = Metering.Price(request.Width, request.Height, steps, model.CreditMultiplier, request.ImageCount);
+        var result = await metering.RunAsync(context, "hyperbolic", request, request.Width, request.Height, steps, price,
+            () => engine.GenerateAsync(request, new GenerationOptions { Client = context.ClientId() }, cancel));
+        var encoded = await DialectImages.EncodeAsync(result.Images.Select(image => image.Image),
+            image => ImageCodec.Encode(image, ImageFormat.Png), cancel);
+        var images = result.Images.Select((image, index) => new HyperbolicImage(encoded[index], index, image.Seed)).ToList();
+        DialectResponse.SetSeed(context, result.Images[0].Seed);
+        DialectResponse.SetWarnings(context, result.Warnings);
         return new HyperbolicGenerationResponse(images, Math.Round(result.Timings.Total.TotalSeconds, 3), Backend);
     }
 }

@@ -1,8 +1,8 @@
+using Gateway.Apis.Shared;
 using Gateway.Diffusion.Imaging;
 using Gateway.Diffusion.Models;
 using Gateway.Diffusion.Pipelines;
 using Gateway.Diffusion.Prompts;
-using Gateway.Diffusion.Schedulers;
 using Gateway.Errors;
 
 namespace Gateway.Apis.Hyperbolic;
@@ -22,21 +22,18 @@ public static class HyperbolicRequest
     /// <exception cref="ApiException">400 naming the field at fault; 404 for an unknown model.</exception>
     public static GenerationRequest Read(JsonFields body, ModelCatalog catalog)
     {
-        var modelName = body.String("model_name", required: true, minLength: 1)!;
-        if (!catalog.TryGet(modelName, out var model))
-            throw new ApiException(StatusCodes.Status404NotFound,
-                $"The model '{modelName}' does not exist. Available models: {string.Join(", ", catalog.Models.Select(m => m.Id))}.",
-                "model_name", "model_not_found");
-        var prompt = body.String("prompt", required: true)!;
+        var model = DialectModels.Find(catalog, body.String("model_name", required: true, minLength: 1)!, "model_name");
+        var prompt = DialectFields.Text(body, "prompt", required: true)!;
         if (string.IsNullOrWhiteSpace(prompt)) throw ApiException.BadRequest("prompt", "'prompt' must not be blank.");
-        var negativePrompt = body.String("negative_prompt") ?? "";
+        var negativePrompt = DialectFields.Text(body, "negative_prompt") ?? "";
         var width = Side(body, "width", model);
         var height = Side(body, "height", model);
         var steps = (int)(body.Integer("steps", 1, 150) ?? DefaultSteps);
         var cfgScale = body.Number("cfg_scale", 0, 30) ?? DefaultCfgScale;
-        var seed = body.Integer("seed", 0, uint.MaxValue) is { } chosen ? (ulong)chosen : Seeds.Random();
-        var sampler = Sampler(body);
+        var chosenSeed = body.Integer("seed", 0, DialectSeeds.MaxSeed);
+        var sampler = body.String("sampler"); // checked by the engine, as every dialect's
         var count = (int)(body.Integer("n", 1, MaxImages) ?? 1);
+        var seed = DialectSeeds.ForBatch(chosenSeed, count, "seed", "n");
         body.Choice("backend", Backends); // checked only: see Backends
         var preset = body.Choice("style_preset", StylePresets.Names);
         var image = body.Raw("image");
@@ -44,7 +41,7 @@ public static class HyperbolicRequest
         if (image is null && strength is not null)
             throw ApiException.BadRequest("strength", "'strength' applies only with 'image' (image-to-image).");
         UnservedFeatures.Refuse(body, model);
-        RefuseUnknownFields(body);
+        DialectFields.RefuseUnread(body);
 
         if (StylePresets.TryGet(preset, out var style)) (prompt, negativePrompt) = style.Apply(prompt, negativePrompt);
         InitImage? init = null;
@@ -72,11 +69,8 @@ public static class HyperbolicRequest
         };
     }
 
-    private static int? Side(JsonFields body, string name, ModelCatalogEntry model)
-    {
-        if (body.Integer(name, 64, model.MaxSide) is not { } side) return null;
-        return side % 8 == 0 ? (int)side : throw ApiException.BadRequest(name, $"'{name}' must be a multiple of 8; got {side}.");
-    }
+    /// <summary>A side within the model's range; the engine checks that it is a multiple of 8.</summary>
+    private static int? Side(JsonFields body, string name, ModelCatalogEntry model) => (int?)body.Integer(name, 64, model.MaxSide);
 
     /// <summary>An input image's side rounded down to a multiple of 8, the size image-to-image keeps when none is asked for.</summary>
     private static int KeptSide(PixelImage image, int side, ModelCatalogEntry model)
@@ -86,22 +80,5 @@ public static class HyperbolicRequest
         throw ApiException.BadRequest("image",
             $"The image is {image.Width}x{image.Height}. Without 'width' and 'height' the output keeps that size rounded down to " +
             $"multiples of 8, but model '{model.Id}' makes 64 to {model.MaxSide} pixels a side: send 'width' and 'height' to resize it.");
-    }
-
-    private static string? Sampler(JsonFields body)
-    {
-        var name = body.String("sampler");
-        if (name is null || SchedulerFactory.IsKnown(name)) return name;
-        throw ApiException.BadRequest("sampler",
-            $"Unknown sampler '{name}'. Valid samplers: {string.Join(", ", SchedulerFactory.Names)} " +
-            $"(diffusers class names such as {SchedulerFactory.ClassNames[0]} work too).");
-    }
-
-    private static void RefuseUnknownFields(JsonFields body)
-    {
-        if (body.UnreadFields is not [var first, ..] unknown) return;
-        throw ApiException.BadRequest(first, unknown.Count == 1
-            ? $"Unknown parameter '{first}'."
-            : $"Unknown parameters: {string.Join(", ", unknown.Select(name => $"'{name}'"))}.", "unknown_parameter");
     }
 }

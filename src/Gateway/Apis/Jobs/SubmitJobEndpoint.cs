@@ -1,3 +1,4 @@
+using Gateway.Apis.Shared;
 using Gateway.Auth;
 using Gateway.Diffusion.Engine;
 
@@ -12,10 +13,12 @@ public static class SubmitJobEndpoint
 
     public static async Task<IResult> HandleAsync(HttpContext context, DiffusionEngine engine, JobsOptions options, JobRunner runner)
     {
+        EngineParamNames.Use(context, EngineParamNames.Jobs);
         var body = await JsonFields.ReadBodyAsync(context.Request, MaxBodyBytes, context.RequestAborted);
         var submission = SubmitJobReader.Read(body, engine.Catalog, options);
         var image = await runner.RunAsync(submission, context.ClientId(), context.RequestAborted);
-        context.Response.Headers["X-Seed"] = submission.Request.Seed.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        DialectResponse.SetSeed(context, submission.Request.Seed);
+        Metering.SetChargedHeader(context, submission.Credits);
         return Results.Json(image.AbsoluteUrl(context.Request));
     }
 }

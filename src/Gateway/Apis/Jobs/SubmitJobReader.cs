@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using Gateway.Apis.Shared;
 using Gateway.Credits;
 using Gateway.Diffusion.Models;
 using Gateway.Diffusion.Pipelines;
@@ -12,7 +13,6 @@ namespace Gateway.Apis.Jobs;
 /// </summary>
 public static partial class SubmitJobReader
 {
-    private const int MaxPromptLength = 10_000;
     private const int DefaultSide = 512;
 
     [GeneratedRegex("^[A-Za-z0-9._:-]{1,128}$")]
@@ -25,29 +25,27 @@ public static partial class SubmitJobReader
             throw ApiException.BadRequest("job_id", "'job_id' may contain only letters, digits and . _ : - (1 to 128 characters).");
         // The Heurist SDK sends model_type "SD"; it is the only kind this server runs.
         body.Choice("model_type", ["SD"]);
-        var modelId = body.String("model_id", required: true, minLength: 1)!;
-        if (!catalog.TryGet(modelId, out var model))
-            throw new ApiException(StatusCodes.Status404NotFound,
-                $"The model '{modelId}' does not exist. Available models: {string.Join(", ", catalog.Models.Select(m => m.Id))}.",
-                "model_id", "model_not_found");
+        var model = DialectModels.Find(catalog, body.String("model_id", required: true, minLength: 1)!, "model_id");
 
         var modelInput = body.Object("model_input", required: true)!;
         var sd = modelInput.Object("SD", required: true)!;
-        var prompt = sd.String("prompt", required: true, minLength: 1, maxLength: MaxPromptLength)!;
+        var prompt = DialectFields.Text(sd, "prompt", required: true, minLength: 1)!;
         if (string.IsNullOrWhiteSpace(prompt))
             throw ApiException.BadRequest(sd.PathOf("prompt"), $"'{sd.PathOf("prompt")}' must not be blank.");
-        var negative = sd.String("neg_prompt", maxLength: MaxPromptLength) ?? "";
+        var negative = DialectFields.Text(sd, "neg_prompt") ?? "";
         var steps = (int)(sd.Integer("num_iterations", 1, 50) ?? model.DefaultSteps);
         var width = Side(sd, "width", model);
         var height = Side(sd, "height", model);
         var guidance = sd.Number("guidance_scale", 0, 30) ?? model.DefaultGuidance;
-        var seed = sd.Integer("seed", -1, uint.MaxValue) is >= 0 and var chosen ? (ulong)chosen : Seeds.Random();
-        RejectUnread(sd);
-        RejectUnread(modelInput);
+        // Any non-negative 64-bit seed, as the Heurist SDK may send: like torch.manual_seed, the noise depends on its
+        // low 32 bits, and the seed is reported as sent.
+        var seed = sd.Integer("seed", -1, long.MaxValue) is >= 0 and var chosen ? (ulong)chosen : Seeds.Random();
+        DialectFields.RefuseUnread(sd);
+        DialectFields.RefuseUnread(modelInput);
 
         var deadline = body.Number("deadline", 0.1, options.MaxDeadlineSeconds) ?? options.DefaultDeadlineSeconds;
         var priority = (int)(body.Integer("priority", 0, options.MaxPriority) ?? 1);
-        RejectUnread(body);
+        DialectFields.RefuseUnread(body);
 
         var request = new GenerationRequest
         {
@@ -64,17 +62,7 @@ public static partial class SubmitJobReader
             TimeSpan.FromSeconds(deadline), priority);
     }
 
-    private static int Side(JsonFields sd, string name, ModelCatalogEntry model)
-    {
-        var side = (int)(sd.Integer(name, 64, model.MaxSide) ?? Math.Min(DefaultSide, model.MaxSide / 8 * 8));
-        return side % 8 == 0
-            ? side
-            : throw ApiException.BadRequest(sd.PathOf(name), $"'{sd.PathOf(name)}' must be a multiple of 8; got {side}.");
-    }
-
-    private static void RejectUnread(JsonFields fields)
-    {
-        if (fields.UnreadFields is [var first, ..])
-            throw ApiException.BadRequest(fields.PathOf(first), $"Unknown parameter: '{fields.PathOf(first)}'.", "unknown_parameter");
-    }
+    /// <summary>A side within the model's range; the engine checks that it is a multiple of 8.</summary>
+    private static int Side(JsonFields sd, string name, ModelCatalogEntry model) =>
+        (int)(sd.Integer(name, 64, model.MaxSide) ?? Math.Min(DefaultSide, model.MaxSide / 8 * 8));
 }

@@ -1,6 +1,7 @@
 using System.ComponentModel;
 using System.ComponentModel.DataAnnotations;
 using System.Text.Json.Serialization;
+using Gateway.Apis.Shared;
 
 namespace Gateway.Apis.Jobs;
 
@@ -41,11 +42,11 @@ public sealed record JobModelInputSchema
 
 public sealed record JobSdInputSchema
 {
-    [JsonPropertyName("prompt"), Required, StringLength(10_000, MinimumLength = 1)]
+    [JsonPropertyName("prompt"), Required, StringLength(DialectFields.MaxTextLength, MinimumLength = 1)]
     [Description("What to draw; the model's autofill trigger words are added in front when missing.")]
     public required string Prompt { get; init; }
 
-    [JsonPropertyName("neg_prompt"), StringLength(10_000), Description("What to avoid.")]
+    [JsonPropertyName("neg_prompt"), StringLength(DialectFields.MaxTextLength), Description("What to avoid.")]
     public string? NegPrompt { get; init; }
 
     [JsonPropertyName("num_iterations"), Range(1, 50), Description("Denoising steps; default: the model's (GET /models).")]
@@ -60,7 +61,8 @@ public sealed record JobSdInputSchema
     [JsonPropertyName("guidance_scale"), Range(0, 30), Description("Classifier-free guidance; default: the model's.")]
     public double? GuidanceScale { get; init; }
 
-    [JsonPropertyName("seed"), DefaultValue(-1), Range(-1, uint.MaxValue)]
-    [Description("-1 picks a random seed; the seed used is in the X-Seed header and GET /jobs.")]
+    [JsonPropertyName("seed"), DefaultValue(-1)]
+    [Description("-1 picks a random seed; otherwise any seed from 0 to 9223372036854775807 (the noise comes from its low 32 bits, " +
+                 "as with torch.manual_seed). The seed used is in the X-Seed header and GET /jobs.")]
     public long? Seed { get; init; }
 }

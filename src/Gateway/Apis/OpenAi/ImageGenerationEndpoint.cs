@@ -1,4 +1,4 @@
-using System.Globalization;
+using Gateway.Apis.Shared;
 using Gateway.Auth;
 using Gateway.Diffusion.Engine;
 using Gateway.Diffusion.Imaging;
@@ -11,31 +11,35 @@ namespace Gateway.Apis.OpenAi;
 /// <summary><c>POST /v1/images/generations</c>: validate, render (at the planned size), resize, encode, answer.</summary>
 public static class ImageGenerationEndpoint
 {
-    public static async Task<IResult> HandleAsync(HttpContext http, DiffusionEngine engine, IImageStore store, OpenAiSettings settings)
+    public static async Task<IResult> HandleAsync(
+        HttpContext http, DiffusionEngine engine, IImageStore store, OpenAiSettings settings, Metering metering)
     {
         // The client's disconnect cancels the body read, the queued or running generation and the encoding.
         var cancel = http.RequestAborted;
+        EngineParamNames.Use(http, EngineParamNames.OpenAi);
         var body = await JsonFields.ReadBodyAsync(http.Request, ImageGenerationFields.MaxBodyBytes, cancel);
         var call = ImageGenerationFields.Read(body, settings.DefaultModel);
-        if (!engine.Catalog.TryGet(call.Model, out var model))
-            throw new UnknownModelException(call.Model, engine.Catalog.Models.Select(m => m.Id));
+        var model = DialectModels.Find(engine.Catalog, call.Model, "model");
         var size = OpenAiSizes.Resolve(model, call.Size, call.AspectRatio);
         var render = RenderSizePlanner.Plan(model, size);
 
-        var result = await engine.GenerateAsync(new GenerationRequest
+        var request = new GenerationRequest
         {
             Model = model.Id,
             Prompt = call.Prompt,
             NegativePrompt = call.NegativePrompt,
             Width = render.Width,
             Height = render.Height,
-            Seed = call.Seed == 0 ? Seeds.Random() : call.Seed,
+            Seed = call.Seed,
             ImageCount = call.Count,
-        }, new GenerationOptions { Client = http.ClientId() }, cancel);
+        };
+        // Charged for the images the client receives, at the model's steps: the price of the equivalent job.
+        var price = Metering.Price(size.Width, size.Height, model.DefaultSteps, model.CreditMultiplier, call.Count);
+        var result = await metering.RunAsync(http, "openai", request, size.Width, size.Height, model.DefaultSteps, price,
+            () => engine.GenerateAsync(request, new GenerationOptions { Client = http.ClientId() }, cancel));
 
-        // Images of a batch encode in parallel: PNG encoding must not dominate fast models.
-        var encoded = await Task.WhenAll(result.Images.Select(image => Task.Run(() =>
-            ImageCodec.Encode(ImageCodec.Resize(image.Image, size.Width, size.Height), call.OutputFormat), cancel)));
+        var encoded = await DialectImages.EncodeAsync(result.Images.Select(image => image.Image),
+            image => ImageCodec.Encode(ImageCodec.Resize(image, size.Width, size.Height), call.OutputFormat), cancel);
         var data = new List<GeneratedImageData>(encoded.Length);
         for (var i = 0; i < encoded.Length; i++)
         {
@@ -45,7 +49,8 @@ public static class ImageGenerationEndpoint
                 : new GeneratedImageData(encoded[i], null, "", seed));
         }
 
-        http.Response.Headers["X-Seed"] = result.Images[0].Seed.ToString(CultureInfo.InvariantCulture);
+        DialectResponse.SetSeed(http, result.Images[0].Seed);
+        DialectResponse.SetWarnings(http, result.Warnings);
         if (call.IgnoredParams.Count > 0) http.Response.Headers["X-Ignored-Params"] = string.Join(", ", call.IgnoredParams);
         return Results.Json(new ImageGenerationResponse(DateTimeOffset.UtcNow.ToUnixTimeSeconds(), data));
     }

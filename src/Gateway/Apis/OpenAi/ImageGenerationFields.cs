@@ -1,9 +1,9 @@
+using Gateway.Apis.Shared;
 using Gateway.Diffusion.Imaging;
-using Gateway.Errors;
 
 namespace Gateway.Apis.OpenAi;
 
-/// <summary>A <c>POST /v1/images/generations</c> body, validated. <see cref="Seed"/> 0 means "choose one".</summary>
+/// <summary>A <c>POST /v1/images/generations</c> body, validated; <see cref="Seed"/> leaves room for the batch.</summary>
 public sealed record ImageGenerationCall(
     string Model,
     string Prompt,
@@ -21,9 +21,7 @@ public static class ImageGenerationFields
 {
     /// <summary>A text-to-image body is a few kilobytes; anything near this is not one.</summary>
     public const long MaxBodyBytes = 1024 * 1024;
-    public const int MaxPromptLength = 10_000;
     public const int MaxImages = 10;
-    public const long MaxSeed = uint.MaxValue;
     public static readonly string[] OutputFormats = ["png", "jpeg", "webp"];
     public static readonly string[] ResponseFormats = ["b64_json", "url"];
 
@@ -31,24 +29,24 @@ public static class ImageGenerationFields
     public static ImageGenerationCall Read(JsonFields body, string? defaultModel)
     {
         var model = body.String("model", required: defaultModel is null, minLength: 1) ?? defaultModel!;
-        var prompt = body.String("prompt", required: true, minLength: 1, maxLength: MaxPromptLength)!;
+        var prompt = DialectFields.Text(body, "prompt", required: true, minLength: 1)!;
         var aspectRatio = body.Choice("aspect_ratio", OpenAiSizes.AspectRatios);
         var size = body.String("size");
-        var negativePrompt = body.String("negative_prompt", maxLength: MaxPromptLength) ?? "";
+        var negativePrompt = DialectFields.Text(body, "negative_prompt") ?? "";
         var outputFormat = body.Choice("output_format", OutputFormats) ?? "png";
-        var seed = body.Integer("seed", 0, MaxSeed) ?? 0;
-        var count = body.Integer("n", 1, MaxImages) ?? 1;
+        var chosenSeed = body.Integer("seed", 0, DialectSeeds.MaxSeed);
+        var count = (int)(body.Integer("n", 1, MaxImages) ?? 1);
+        // 0 asks the server to choose, as in Stability-style clients.
+        var seed = DialectSeeds.ForBatch(chosenSeed is 0 ? null : chosenSeed, count, "seed", "n");
         var responseFormat = body.Choice("response_format", ResponseFormats) ?? "b64_json";
         var allowIgnored = body.Boolean("allow_ignored_params") ?? false;
 
         var unknown = body.UnreadFields;
-        if (unknown.Count > 0 && !allowIgnored)
-            throw ApiException.BadRequest(unknown[0],
-                $"Unsupported parameter: '{unknown[0]}'. Remove it, or send \"allow_ignored_params\": true to have unsupported parameters ignored.",
-                "unknown_parameter");
+        if (!allowIgnored)
+            DialectFields.RefuseUnread(body, "Remove it, or send \"allow_ignored_params\": true to have unsupported parameters ignored.");
 
         return new ImageGenerationCall(model, prompt, aspectRatio, size, negativePrompt,
-            Enum.Parse<ImageFormat>(outputFormat, ignoreCase: true), (ulong)seed, (int)count,
+            Enum.Parse<ImageFormat>(outputFormat, ignoreCase: true), seed, count,
             responseFormat == "url", unknown);
     }
 }

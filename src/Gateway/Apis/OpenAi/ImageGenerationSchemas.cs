@@ -1,6 +1,7 @@
 using System.ComponentModel;
 using System.ComponentModel.DataAnnotations;
 using System.Text.Json.Serialization;
+using Gateway.Apis.Shared;
 
 namespace Gateway.Apis.OpenAi;
 
@@ -13,7 +14,7 @@ public sealed record ImageGenerationBody
     [JsonPropertyName("model"), Description("Model id from GET /v1/models. Required unless the server sets Gateway:DefaultModel.")]
     public string? Model { get; init; }
 
-    [JsonPropertyName("prompt"), Required, StringLength(ImageGenerationFields.MaxPromptLength, MinimumLength = 1)]
+    [JsonPropertyName("prompt"), Required, StringLength(DialectFields.MaxTextLength, MinimumLength = 1)]
     [Description("What to draw.")]
     public required string Prompt { get; init; }
 
@@ -28,14 +29,14 @@ public sealed record ImageGenerationBody
                  "or a size the model lists (native_size, sizes in GET /v1/models).")]
     public string? Size { get; init; }
 
-    [JsonPropertyName("negative_prompt"), StringLength(ImageGenerationFields.MaxPromptLength), Description("What to avoid.")]
+    [JsonPropertyName("negative_prompt"), StringLength(DialectFields.MaxTextLength), Description("What to avoid.")]
     public string? NegativePrompt { get; init; }
 
     [JsonPropertyName("output_format"), DefaultValue("png"), AllowedValues("png", "jpeg", "webp")]
     [Description("Image encoding; webp is a Gateway extension.")]
     public string? OutputFormat { get; init; }
 
-    [JsonPropertyName("seed"), Range(0, ImageGenerationFields.MaxSeed), DefaultValue(0)]
+    [JsonPropertyName("seed"), Range(0, DialectSeeds.MaxSeed), DefaultValue(0)]
     [Description("0 picks a random seed. Image i of a batch uses seed + i. The seeds used are returned.")]
     public long? Seed { get; init; }
 

@@ -31,7 +31,7 @@ public static class OpenAiApi
                              "allow_ignored_params is true. The seed of the first image is also sent in the X-Seed header.")
             .Accepts<ImageGenerationBody>("application/json")
             .Produces<ImageGenerationResponse>()
-            .ProducesErrors(400, 401, 404, 413, 415, 429, 503);
+            .ProducesErrors(400, 401, 402, 404, 413, 415, 429, 503);
 
         app.MapGet("/v1/models", (DiffusionEngine engine) => new ModelList(engine.Models.Select(ModelObject.From).ToList()))
             .RequireApiKey()

@@ -1,0 +1,44 @@
+using System.Globalization;
+using Gateway.Auth;
+using Gateway.Credits;
+using Gateway.Diffusion.Pipelines;
+using Gateway.Storage;
+
+namespace Gateway.Apis.Shared;
+
+/// <summary>
+/// Charges a synchronous generation (OpenAI and Hyperbolic dialects) as the job API charges a job: the price of
+/// <see cref="CreditCost"/> for each image, reserved before any work (402 when the balance cannot pay), recorded in
+/// the ledger once the images exist, and shown in <c>X-Credits-Charged</c>.
+/// </summary>
+public sealed class Metering(CreditLedger credits, GatewayDatabase database)
+{
+    public const string ChargedHeader = "X-Credits-Charged";
+
+    /// <summary>What a request costs: <paramref name="count"/> images of width × height at <paramref name="steps"/>.</summary>
+    public static double Price(int width, int height, int steps, double multiplier, int count) =>
+        Math.Round(CreditCost.For(width, height, steps, multiplier) * count, 6, MidpointRounding.AwayFromZero);
+
+    /// <summary>Runs <paramref name="generate"/> under a reservation of <paramref name="price"/> and charges it on success.</summary>
+    /// <param name="dialect">Prefix of the ledger's <c>job_id</c> for this request (e.g. <c>openai</c>).</param>
+    public async Task<GenerationResult> RunAsync(
+        HttpContext http, string dialect, GenerationRequest request, int width, int height, int steps, double price,
+        Func<Task<GenerationResult>> generate)
+    {
+        var owner = http.ClientId();
+        using var reservation = credits.Reserve(owner, price);
+        var result = await generate();
+        var id = $"{dialect}-{Guid.NewGuid():N}"[..(dialect.Length + 17)];
+        using (var write = database.Write())
+        {
+            CreditLedger.Charge(write, new LedgerEntry(owner, id, request.Model, width, height, steps, price,
+                Timestamps.ToText(DateTimeOffset.UtcNow)));
+            write.Commit();
+        }
+        SetChargedHeader(http, price);
+        return result;
+    }
+
+    public static void SetChargedHeader(HttpContext http, double price) =>
+        http.Response.Headers[ChargedHeader] = price.ToString("0.######", CultureInfo.InvariantCulture);
+}
