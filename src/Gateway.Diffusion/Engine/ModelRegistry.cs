@@ -63,7 +63,8 @@ internal sealed class ModelRegistry(ModelCatalog catalog, OnnxSessionFactory ses
         if (!request.UseRefiner) return null;
         if (model.Entry.Refiner is not { } refiner)
             throw new InvalidGenerationRequestException("refiner",
-                $"Model '{model.Entry.Id}' has no refiner (models.json names none for it).");
+                $"A refiner was asked for, but model '{model.Entry.Id}' ({model.Entry.Family.ToName()}) has no refiner " +
+                "(models.json names none for it).", InvalidGenerationRequestException.UnsupportedParameter);
         return Ready(refiner);
     }
 

@@ -37,7 +37,8 @@ internal static class RequestValidator
         {
             if (!string.IsNullOrEmpty(value) && !entry.Family.IsXl())
                 throw new InvalidGenerationRequestException(name,
-                    $"'{name}' feeds SDXL's second text encoder; model '{entry.Id}' ({entry.Family.ToName()}) has one text encoder.");
+                    $"'{name}' feeds SDXL's second text encoder; model '{entry.Id}' ({entry.Family.ToName()}) has one text encoder.",
+                    InvalidGenerationRequestException.UnsupportedParameter);
         }
         foreach (var (name, value) in new[] { ("width", request.Width), ("height", request.Height) })
         {

@@ -42,7 +42,7 @@ public sealed class ErrorHandlingMiddleware(RequestDelegate next, ILogger<ErrorH
     public static ApiException Map(Exception e) => e switch
     {
         ApiException api => api,
-        InvalidGenerationRequestException invalid => ApiException.BadRequest(invalid.Param, invalid.Message),
+        InvalidGenerationRequestException invalid => ApiException.BadRequest(invalid.Param, invalid.Message, invalid.Code),
         InvalidImageException image => ApiException.BadRequest("image", image.Message, "invalid_image"),
         UnknownModelException unknown => new ApiException(StatusCodes.Status404NotFound, unknown.Message, "model", "model_not_found"),
         ModelNotReadyException notReady => new ApiException(StatusCodes.Status503ServiceUnavailable, notReady.Message, "model", "model_not_ready")

@@ -26,6 +26,9 @@ public static class HyperbolicRequest
         var prompt = DialectFields.Text(body, "prompt", required: true)!;
         if (string.IsNullOrWhiteSpace(prompt)) throw ApiException.BadRequest("prompt", "'prompt' must not be blank.");
         var negativePrompt = DialectFields.Text(body, "negative_prompt") ?? "";
+        var prompt2 = DialectFields.Text(body, "prompt_2");
+        var negativePrompt2 = DialectFields.Text(body, "negative_prompt_2");
+        var refiner = body.Boolean("enable_refiner") ?? false;
         var width = Side(body, "width", model);
         var height = Side(body, "height", model);
         var steps = (int)(body.Integer("steps", 1, 150) ?? DefaultSteps);
@@ -58,6 +61,10 @@ public static class HyperbolicRequest
             Model = model.Id,
             Prompt = prompt,
             NegativePrompt = negativePrompt,
+            // An empty second prompt means "not given", as on Hyperbolic's own service.
+            Prompt2 = string.IsNullOrEmpty(prompt2) ? null : prompt2,
+            NegativePrompt2 = string.IsNullOrEmpty(negativePrompt2) ? null : negativePrompt2,
+            UseRefiner = refiner,
             Width = width ?? DefaultSide,
             Height = height ?? DefaultSide,
             Steps = steps,

@@ -5,8 +5,8 @@ using Gateway.Errors;
 namespace Gateway.Apis.Hyperbolic;
 
 /// <summary>
-/// Fields of Hyperbolic's schema for capabilities that no served model has yet: SDXL's second prompts and refiner,
-/// ControlNet and LoRA. They are type-checked like any other field; a request that leaves them empty passes, and one that
+/// Fields of Hyperbolic's schema for capabilities that no served model has yet: ControlNet and LoRA. They are
+/// type-checked like any other field; a request that leaves them empty passes, and one that
 /// uses them is refused naming the model, so nothing a client asked for is silently ignored.
 /// </summary>
 internal static class UnservedFeatures
@@ -15,9 +15,6 @@ internal static class UnservedFeatures
     {
         var uses = new (string Field, bool Used, string Needs)[]
         {
-            ("prompt_2", !string.IsNullOrEmpty(body.String("prompt_2")), "an SDXL model's second text encoder"),
-            ("negative_prompt_2", !string.IsNullOrEmpty(body.String("negative_prompt_2")), "an SDXL model's second text encoder"),
-            ("enable_refiner", body.Boolean("enable_refiner") == true, "an SDXL refiner"),
             ("controlnet_name", !string.IsNullOrEmpty(body.String("controlnet_name")), "a ControlNet"),
             ("controlnet_image", !string.IsNullOrEmpty(body.String("controlnet_image")), "a ControlNet"),
             ("loras", LoraCount(body) > 0, "LoRA adapters"),

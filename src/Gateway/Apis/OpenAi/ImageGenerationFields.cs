@@ -14,7 +14,14 @@ public sealed record ImageGenerationCall(
     ulong Seed,
     int Count,
     bool ResponseAsUrl,
-    IReadOnlyList<string> IgnoredParams);
+    IReadOnlyList<string> IgnoredParams)
+{
+    /// <summary>SDXL's second-encoder prompts (Gateway extensions); null: the first ones.</summary>
+    public string? Prompt2 { get; init; }
+    public string? NegativePrompt2 { get; init; }
+    /// <summary>Finish with the model's SDXL refiner (Gateway extension).</summary>
+    public bool Refiner { get; init; }
+}
 
 /// <summary>The fields of <c>POST /v1/images/generations</c>, their defaults and limits.</summary>
 public static class ImageGenerationFields
@@ -33,6 +40,9 @@ public static class ImageGenerationFields
         var aspectRatio = body.Choice("aspect_ratio", OpenAiSizes.AspectRatios);
         var size = body.String("size");
         var negativePrompt = DialectFields.Text(body, "negative_prompt") ?? "";
+        var prompt2 = DialectFields.Text(body, "prompt_2");
+        var negativePrompt2 = DialectFields.Text(body, "negative_prompt_2");
+        var refiner = body.Boolean("refiner") ?? false;
         var outputFormat = body.Choice("output_format", OutputFormats) ?? "png";
         var chosenSeed = body.Integer("seed", 0, DialectSeeds.MaxSeed);
         var count = (int)(body.Integer("n", 1, MaxImages) ?? 1);
@@ -47,6 +57,11 @@ public static class ImageGenerationFields
 
         return new ImageGenerationCall(model, prompt, aspectRatio, size, negativePrompt,
             Enum.Parse<ImageFormat>(outputFormat, ignoreCase: true), seed, count,
-            responseFormat == "url", unknown);
+            responseFormat == "url", unknown)
+        {
+            Prompt2 = prompt2,
+            NegativePrompt2 = negativePrompt2,
+            Refiner = refiner,
+        };
     }
 }

@@ -32,6 +32,18 @@ public sealed record ImageGenerationBody
     [JsonPropertyName("negative_prompt"), StringLength(DialectFields.MaxTextLength), Description("What to avoid.")]
     public string? NegativePrompt { get; init; }
 
+    [JsonPropertyName("prompt_2"), StringLength(DialectFields.MaxTextLength)]
+    [Description("SDXL models: the prompt of the second text encoder (default: prompt). A Gateway extension; a 400 on other families.")]
+    public string? Prompt2 { get; init; }
+
+    [JsonPropertyName("negative_prompt_2"), StringLength(DialectFields.MaxTextLength)]
+    [Description("SDXL models: the negative prompt of the second text encoder (default: negative_prompt). A Gateway extension.")]
+    public string? NegativePrompt2 { get; init; }
+
+    [JsonPropertyName("refiner"), DefaultValue(false)]
+    [Description("SDXL models with a refiner (GET /v1/models names it): the refiner finishes the image. A Gateway extension; a 400 on a model without one.")]
+    public bool? Refiner { get; init; }
+
     [JsonPropertyName("output_format"), DefaultValue("png"), AllowedValues("png", "jpeg", "webp")]
     [Description("Image encoding; webp is a Gateway extension.")]
     public string? OutputFormat { get; init; }

@@ -20,6 +20,7 @@ public static class EngineParamNames
     public static IReadOnlyDictionary<string, string> Hyperbolic { get; } = new Dictionary<string, string>(StringComparer.Ordinal)
     {
         ["guidance"] = "cfg_scale",
+        ["refiner"] = "enable_refiner",
     };
 
     public static IReadOnlyDictionary<string, string> Jobs { get; } = new Dictionary<string, string>(StringComparer.Ordinal)
