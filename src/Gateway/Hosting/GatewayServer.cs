@@ -11,6 +11,27 @@ namespace Gateway.Hosting;
 /// <summary>Builds the HTTP server: configuration, the engine, model loading, shared services and the endpoints.</summary>
 public static class GatewayServer
 {
+    /// <summary>Runs the server until it is stopped; returns 1, after one line on standard error, when it cannot start
+    /// as configured (see <see cref="StartupException"/>).</summary>
+    public static async Task<int> RunAsync(string[] args)
+    {
+        WebApplication app;
+        try
+        {
+            app = Build(args);
+            // Opened before the host starts, so that a broken data folder stops start-up with its own message.
+            app.Services.GetRequiredService<SqliteImageStore>();
+            app.Services.GetRequiredService<JobStore>();
+        }
+        catch (StartupException e)
+        {
+            await Console.Error.WriteLineAsync($"gateway: {e.Message}");
+            return 1;
+        }
+        await using (app) await app.RunAsync();
+        return 0;
+    }
+
     public static WebApplication Build(string[] args)
     {
         var builder = WebApplication.CreateBuilder(args);
@@ -19,6 +40,7 @@ public static class GatewayServer
         builder.Services.AddSingleton(services => EngineFactory.Create(options, services.GetRequiredService<ILoggerFactory>()));
         builder.Services.AddSingleton(new ApiKeyRegistry(options.ApiKeys));
         builder.Services.AddGatewayStorage(builder.Configuration, options.DataDir);
+        builder.Services.AddSingleton(new ImageUrls(options.PublicBaseUrl));
         builder.Services.AddJobsApi(builder.Configuration);
         builder.Services.AddOpenAiApi();
         builder.Services.AddGatewaySwagger();
@@ -28,9 +50,15 @@ public static class GatewayServer
             json.SerializerOptions.Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping);
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = options.MaxRequestBytes);
 
+        var proxies = ProxyHeaders.OptionsFor(options.TrustedProxies);
+
         var app = builder.Build();
+        // First, so that everything after sees the client's scheme and host as the trusted proxy reports them.
+        if (proxies is not null) app.UseForwardedHeaders(proxies);
         if (!app.Services.GetRequiredService<ApiKeyRegistry>().Enabled)
             app.Logger.LogWarning("No API keys are configured (Gateway:ApiKeys): every request is accepted without a key.");
+        if (!app.Services.GetRequiredService<ImageUrls>().HasPublicBase)
+            app.Logger.LogWarning("Gateway:PublicBaseUrl is not set: image URLs are built from each request's Host header; set it in production.");
         app.UseMiddleware<ErrorHandlingMiddleware>();
         app.UseGatewaySwagger();
 

@@ -50,7 +50,24 @@ public static class RawHttp
         var split = text.IndexOf("\r\n\r\n", StringComparison.Ordinal);
         Assert.True(split > 0, $"No complete answer: '{text}'");
         var head = text[..split];
-        return new Response(int.Parse(head.Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture), head, text[(split + 4)..]);
+        var body = text[(split + 4)..];
+        return new Response(int.Parse(head.Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture), head,
+            IsChunked(head) ? Dechunk(body) : body);
+    }
+
+    private static bool IsChunked(string head) => head.Contains("transfer-encoding: chunked", StringComparison.OrdinalIgnoreCase);
+
+    private static string Dechunk(string body)
+    {
+        var text = new StringBuilder();
+        for (var at = 0; ;)
+        {
+            var line = body.IndexOf("\r\n", at, StringComparison.Ordinal);
+            var size = Convert.ToInt32(body[at..line], 16);
+            if (size == 0) return text.ToString();
+            text.Append(body, line + 2, size);
+            at = line + 2 + size + 2;
+        }
     }
 
     private static bool IsComplete(byte[] received)
@@ -58,6 +75,7 @@ public static class RawHttp
         var text = Encoding.Latin1.GetString(received);
         var split = text.IndexOf("\r\n\r\n", StringComparison.Ordinal);
         if (split < 0) return false;
+        if (IsChunked(text[..split])) return text.EndsWith("\r\n0\r\n\r\n", StringComparison.Ordinal);
         var length = text[..split].Split("\r\n")
             .Select(line => line.Split(':', 2))
             .FirstOrDefault(parts => parts.Length == 2 && parts[0].Trim().Equals("Content-Length", StringComparison.OrdinalIgnoreCase));

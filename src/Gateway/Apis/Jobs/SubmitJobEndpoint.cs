@@ -1,5 +1,6 @@
 using Gateway.Auth;
 using Gateway.Diffusion.Engine;
+using Gateway.Storage;
 
 namespace Gateway.Apis.Jobs;
 
@@ -10,12 +11,13 @@ public static class SubmitJobEndpoint
     /// <summary>A job body is a few fields of text.</summary>
     private const long MaxBodyBytes = 64 * 1024;
 
-    public static async Task<IResult> HandleAsync(HttpContext context, DiffusionEngine engine, JobsOptions options, JobRunner runner)
+    public static async Task<IResult> HandleAsync(HttpContext context, DiffusionEngine engine, JobsOptions options, JobRunner runner,
+        ImageUrls urls)
     {
         var body = await JsonFields.ReadBodyAsync(context.Request, MaxBodyBytes, context.RequestAborted);
         var submission = SubmitJobReader.Read(body, engine.Catalog, options);
         var image = await runner.RunAsync(submission, context.ClientId(), context.RequestAborted);
         context.Response.Headers["X-Seed"] = submission.Request.Seed.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        return Results.Json(image.AbsoluteUrl(context.Request));
+        return Results.Json(urls.For(context.Request, image.FileName));
     }
 }

@@ -11,7 +11,8 @@ namespace Gateway.Apis.OpenAi;
 /// <summary><c>POST /v1/images/generations</c>: validate, render (at the planned size), resize, encode, answer.</summary>
 public static class ImageGenerationEndpoint
 {
-    public static async Task<IResult> HandleAsync(HttpContext http, DiffusionEngine engine, IImageStore store, OpenAiSettings settings)
+    public static async Task<IResult> HandleAsync(HttpContext http, DiffusionEngine engine, IImageStore store, OpenAiSettings settings,
+        ImageUrls urls)
     {
         // The client's disconnect cancels the body read, the queued or running generation and the encoding.
         var cancel = http.RequestAborted;
@@ -21,6 +22,8 @@ public static class ImageGenerationEndpoint
             throw new UnknownModelException(call.Model, engine.Catalog.Models.Select(m => m.Id));
         var size = OpenAiSizes.Resolve(model, call.Size, call.AspectRatio);
         var render = RenderSizePlanner.Plan(model, size);
+        // Broken storage answers 503 before the generation, not after it.
+        if (call.ResponseAsUrl) await store.EnsureWritableAsync();
 
         var result = await engine.GenerateAsync(new GenerationRequest
         {
@@ -41,7 +44,7 @@ public static class ImageGenerationEndpoint
         {
             var seed = result.Images[i].Seed;
             data.Add(call.ResponseAsUrl
-                ? new GeneratedImageData(null, (await store.SaveAsync(encoded[i], call.OutputFormat, http.ClientId(), cancel)).AbsoluteUrl(http.Request), "", seed)
+                ? new GeneratedImageData(null, urls.For(http.Request, (await store.SaveAsync(encoded[i], call.OutputFormat, http.ClientId(), cancel)).FileName), "", seed)
                 : new GeneratedImageData(encoded[i], null, "", seed));
         }
 
