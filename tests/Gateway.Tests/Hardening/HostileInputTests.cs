@@ -13,7 +13,7 @@ public sealed class HostileInputTests(HardeningFixture fixture)
     /// <summary>A small valid body of each dialect, with <c>PROMPT</c> where the test puts its text (raw JSON).</summary>
     public static readonly (string Path, string Body, string PromptParam)[] Dialects =
     [
-        ("/v1/images/generations", """{"model":"tiny-sd","prompt":PROMPT,"size":"64x64"}""", "prompt"),
+        ("/v1/images/generations", """{"model":"tiny-sd","prompt":PROMPT,"size":"512x512"}""", "prompt"),
         ("/v1/image/generation", """{"model_name":"tiny-sd","prompt":PROMPT,"width":64,"height":64,"steps":1}""", "prompt"),
         ("/submit_job", """{"job_id":"j","model_id":"tiny-sd","model_input":{"SD":{"prompt":PROMPT,"width":64,"height":64,"num_iterations":1}}}""",
             "model_input.SD.prompt"),
