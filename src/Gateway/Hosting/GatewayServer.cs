@@ -48,7 +48,11 @@ public static class GatewayServer
         // Answers carry megabytes of base64; the default encoder would escape every '+' in them as \u002B.
         builder.Services.ConfigureHttpJsonOptions(json =>
             json.SerializerOptions.Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping);
-        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = options.MaxRequestBytes);
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.Limits.MaxRequestBodySize = options.MaxRequestBytes;
+            kestrel.ConfigureEndpointDefaults(listen => listen.UseErrorEnvelope());
+        });
 
         var proxies = ProxyHeaders.OptionsFor(options.TrustedProxies);
 

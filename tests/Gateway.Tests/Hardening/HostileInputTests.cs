@@ -117,5 +117,33 @@ public sealed class HostileInputTests(HardeningFixture fixture)
         Assert.Equal("bad_request", response.Error().GetProperty("code").GetString());
     }
 
+    public static TheoryData<string, int, string> KestrelRejections => new()
+    {
+        { "GARBAGE\r\n\r\n", 400, "bad_request" },
+        { "GET /healthz HTTP/1.1\r\nHost: localhost\r\nBad Header\r\n\r\n", 400, "bad_request" },
+        { $"GET /{new string('a', 10_000)} HTTP/1.1\r\nHost: localhost\r\n\r\n", 414, "uri_too_long" },
+        { $"GET /healthz HTTP/1.1\r\nHost: localhost\r\nX-Big: {new string('a', 40_000)}\r\n\r\n", 431, "headers_too_large" },
+    };
+
+    [Theory]
+    [MemberData(nameof(KestrelRejections))]
+    public async Task Requests_kestrel_refuses_itself_are_answered_in_the_envelope(string request, int status, string code)
+    {
+        var response = await RawHttp.SendAsync(fixture.Server.BaseAddress, request);
+        Assert.Equal(status, response.Status);
+        Assert.Equal(code, response.Error().GetProperty("code").GetString());
+    }
+
+    [Fact]
+    public async Task A_refusal_after_an_answered_request_on_the_same_connection_is_in_the_envelope()
+    {
+        var response = await RawHttp.SendAsync(fixture.Server.BaseAddress,
+            "GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\nGARBAGE\r\n\r\n", untilClosed: true);
+        Assert.Equal(200, response.Status);
+        var second = response.Body[(response.Body.IndexOf("HTTP/1.1 ", StringComparison.Ordinal))..];
+        Assert.StartsWith("HTTP/1.1 400", second);
+        Assert.Contains("\"code\":\"bad_request\"", second);
+    }
+
     private static StringContent Json(string body) => new(body, Encoding.UTF8, "application/json");
 }

@@ -18,9 +18,9 @@ public static class RawHttp
         }
     }
 
-    /// <summary>Sends <paramref name="request"/> and reads the answer until the server closes the connection or the
-    /// answer's Content-Length is complete.</summary>
-    public static async Task<Response> SendAsync(Uri server, string request, TimeSpan? timeout = null)
+    /// <summary>Sends <paramref name="request"/> and reads the answer until the server closes the connection or (unless
+    /// <paramref name="untilClosed"/>) the first answer is complete.</summary>
+    public static async Task<Response> SendAsync(Uri server, string request, bool untilClosed = false, TimeSpan? timeout = null)
     {
         using var cancel = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(10));
         using var client = new TcpClient();
@@ -44,7 +44,7 @@ public static class RawHttp
             }
             if (read == 0) break;
             received.Write(buffer, 0, read);
-            if (IsComplete(received.ToArray())) break;
+            if (!untilClosed && IsComplete(received.ToArray())) break;
         }
         var text = Encoding.UTF8.GetString(received.ToArray());
         var split = text.IndexOf("\r\n\r\n", StringComparison.Ordinal);
@@ -52,7 +52,7 @@ public static class RawHttp
         var head = text[..split];
         var body = text[(split + 4)..];
         return new Response(int.Parse(head.Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture), head,
-            IsChunked(head) ? Dechunk(body) : body);
+            IsChunked(head) && !untilClosed ? Dechunk(body) : body);
     }
 
     private static bool IsChunked(string head) => head.Contains("transfer-encoding: chunked", StringComparison.OrdinalIgnoreCase);
