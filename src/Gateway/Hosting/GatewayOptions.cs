@@ -19,6 +19,9 @@ public sealed class GatewayOptions
     /// <c>X-Forwarded-For</c>, <c>-Proto</c> and <c>-Host</c> headers are believed; from anyone else they are ignored.</summary>
     public List<string> TrustedProxies { get; set; } = [];
 
+    /// <summary>How long a stop (SIGTERM, Ctrl+C) waits for requests in progress before it ends them.</summary>
+    public double ShutdownTimeoutSeconds { get; set; } = 15;
+
     /// <summary><c>cpu</c> (default) or <c>cuda</c>.</summary>
     public string ExecutionProvider { get; set; } = "cpu";
 

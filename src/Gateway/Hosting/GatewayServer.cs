@@ -37,6 +37,7 @@ public static class GatewayServer
         var builder = WebApplication.CreateBuilder(args);
         var options = builder.Configuration.GetSection(GatewayOptions.Section).Get<GatewayOptions>() ?? new GatewayOptions();
         builder.Services.AddSingleton(options);
+        builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = TimeSpan.FromSeconds(Math.Max(0, options.ShutdownTimeoutSeconds)));
         builder.Services.AddSingleton(services => EngineFactory.Create(options, services.GetRequiredService<ILoggerFactory>()));
         builder.Services.AddSingleton(new ApiKeyRegistry(options.ApiKeys));
         builder.Services.AddGatewayStorage(builder.Configuration, options.DataDir);

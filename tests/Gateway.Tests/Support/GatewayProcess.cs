@@ -70,6 +70,13 @@ public sealed partial class GatewayProcess : IDisposable
         return _process.ExitCode;
     }
 
+    /// <summary>SIGTERM: the stop a service manager or <c>docker stop</c> sends.</summary>
+    public void Terminate()
+    {
+        using var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!;
+        kill.WaitForExit();
+    }
+
     /// <summary>SIGKILL: the process gets no chance to finish anything.</summary>
     public void Kill()
     {
