@@ -23,8 +23,9 @@ public static class GatewayServer
             app.Services.GetRequiredService<SqliteImageStore>();
             app.Services.GetRequiredService<JobStore>();
         }
-        catch (StartupException e)
+        catch (Exception e) when (e is StartupException or StorageUnavailableException)
         {
+            // A database another process keeps locked through start-up is as fatal as a broken folder.
             await Console.Error.WriteLineAsync($"gateway: {e.Message}");
             return 1;
         }

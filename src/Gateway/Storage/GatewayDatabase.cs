@@ -95,9 +95,9 @@ public sealed class GatewayDatabase : IDisposable
             setup.CommandText = "PRAGMA journal_mode = WAL;" + Schema;
             setup.ExecuteNonQuery();
         }
-        catch (SqliteException e)
+        catch (Exception e) when (e is SqliteException or StorageUnavailableException)
         {
-            throw new StartupException($"Cannot open the database '{file}': {e.Message}", e);
+            throw new StartupException($"Cannot open the database '{file}': {(e.InnerException ?? e).Message}", e);
         }
 
         _writer = new Thread(RunWrites) { IsBackground = true, Name = "gateway-db-writer" };

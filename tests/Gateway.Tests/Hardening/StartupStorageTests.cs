@@ -13,6 +13,7 @@ public sealed class StartupStorageTests : IDisposable
         { "", "file", "must be a folder" },
         { "images", "file", "must be a folder" },
         { "gateway.db", "folder", "must be the SQLite database file" },
+        { "gateway.db", "file", "Cannot open the database" },
     };
 
     [Theory]
@@ -25,7 +26,7 @@ public sealed class StartupStorageTests : IDisposable
         if (kind == "file")
         {
             if (Directory.Exists(broken)) Directory.Delete(broken);
-            await File.WriteAllTextAsync(broken, "in the way");
+            await File.WriteAllTextAsync(broken, new string('x', 4096));
         }
         else
         {
