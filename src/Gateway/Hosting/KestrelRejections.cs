@@ -25,7 +25,7 @@ public static class KestrelRejections
         });
 
     /// <summary>The rejection rewritten with the envelope, or null when <paramref name="written"/> is not one.</summary>
-    internal static byte[]? Rewrite(ReadOnlySpan<byte> written)
+    private static byte[]? Rewrite(ReadOnlySpan<byte> written)
     {
         if (!written.StartsWith("HTTP/1.1 "u8) || written.Length < 12 || written[9] is not ((byte)'4' or (byte)'5')) return null;
         var end = written.IndexOf("\r\n\r\n"u8);
