@@ -22,5 +22,4 @@ if (args.Length > 0 && args[0] == "generate")
 if (args.Length > 0 && args[0] == "openapi")
     return await OpenApiCommand.RunAsync(args[1..], Console.Out, Console.Error);
 
-await GatewayServer.Build(args).RunAsync();
-return 0;
+return await GatewayServer.RunAsync(args);

@@ -21,22 +21,35 @@ public sealed class JsonFields
         _path = path;
     }
 
-    /// <summary>Reads a JSON object body of at most <paramref name="maxBytes"/>: 415 for another media type, 413 when larger,
-    /// 400 when it is not a JSON object.</summary>
+    /// <summary>Reads a JSON object body of at most <paramref name="maxBytes"/>: 415 for another media type or a charset
+    /// other than UTF-8, 413 when larger, 400 when it is not a JSON object of valid Unicode text.</summary>
     public static async Task<JsonFields> ReadBodyAsync(HttpRequest request, long maxBytes, CancellationToken cancellationToken)
     {
         if (!request.HasJsonContentType())
             throw new ApiException(StatusCodes.Status415UnsupportedMediaType,
                 "The body must be JSON: send 'Content-Type: application/json'.", null, "unsupported_media_type");
+        // JSON is UTF-8 (RFC 8259); a body declared otherwise would be misread, not converted.
+        if (Microsoft.Net.Http.Headers.MediaTypeHeaderValue.Parse(request.ContentType).Charset is { HasValue: true } charset &&
+            !charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase) && !charset.Equals("utf8", StringComparison.OrdinalIgnoreCase))
+            throw new ApiException(StatusCodes.Status415UnsupportedMediaType,
+                $"The body must be UTF-8 JSON; charset '{charset}' is not supported.", null, "unsupported_media_type");
         if (request.ContentLength > maxBytes) throw TooLarge(maxBytes);
 
         using var buffer = new MemoryStream();
         var chunk = new byte[81920];
-        int read;
-        while ((read = await request.Body.ReadAsync(chunk, cancellationToken)) > 0)
+        try
         {
-            if (buffer.Length + read > maxBytes) throw TooLarge(maxBytes);
-            buffer.Write(chunk, 0, read);
+            int read;
+            while ((read = await request.Body.ReadAsync(chunk, cancellationToken)) > 0)
+            {
+                if (buffer.Length + read > maxBytes) throw TooLarge(maxBytes);
+                buffer.Write(chunk, 0, read);
+            }
+        }
+        catch (IOException e) when (e is not Microsoft.AspNetCore.Connections.ConnectionResetException && !cancellationToken.IsCancellationRequested)
+        {
+            // Kestrel reports some broken framing (a chunk size beyond 64 bits) as an IOException rather than a bad request.
+            throw new ApiException(StatusCodes.Status400BadRequest, $"The request body could not be read: {e.Message}", null, "bad_request");
         }
         // The parser checks UTF-8 only where it reads values; a bad byte found later must not become a 500.
         if (!System.Text.Unicode.Utf8.IsValid(buffer.GetBuffer().AsSpan(0, (int)buffer.Length)))
@@ -52,6 +65,7 @@ public sealed class JsonFields
         }
         if (document.RootElement.ValueKind != JsonValueKind.Object)
             throw ApiException.BadRequest("", "The body must be a JSON object.", "invalid_json");
+        UnpairedSurrogates.Check(buffer.GetBuffer().AsSpan(0, (int)buffer.Length), document.RootElement);
         return new JsonFields(document.RootElement, "");
     }
 

@@ -24,11 +24,14 @@ public static class ApiKeyAuthentication
         var registry = context.RequestServices.GetRequiredService<ApiKeyRegistry>();
         if (!registry.Enabled) return ApiKeyRegistry.AnonymousClient;
 
-        var header = context.Request.Headers.Authorization.ToString();
-        const string scheme = "Bearer ";
-        if (!header.StartsWith(scheme, StringComparison.OrdinalIgnoreCase) || header.Length == scheme.Length)
+        var header = context.Request.Headers.Authorization.ToString().Trim();
+        const string scheme = "Bearer";
+        var key = header.StartsWith(scheme, StringComparison.OrdinalIgnoreCase) ? header[scheme.Length..] : null;
+        if (header.Length > 0 && (key is null || key.Length > 0 && !char.IsWhiteSpace(key[0])))
+            throw Unauthorized("The Authorization header must use the Bearer scheme: send 'Authorization: Bearer YOUR_KEY'.", "missing_api_key");
+        if (string.IsNullOrWhiteSpace(key))
             throw Unauthorized("Missing API key: send it as 'Authorization: Bearer YOUR_KEY'.", "missing_api_key");
-        if (!registry.TryAuthenticate(header[scheme.Length..].Trim(), out var clientId))
+        if (!registry.TryAuthenticate(key.Trim(), out var clientId))
             throw Unauthorized("Incorrect API key provided.", "invalid_api_key");
         return clientId;
     }

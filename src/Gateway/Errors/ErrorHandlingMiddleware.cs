@@ -2,6 +2,7 @@ using System.Text.Json;
 using Gateway.Diffusion.Engine;
 using Gateway.Diffusion.Imaging;
 using Gateway.Diffusion.Pipelines;
+using Gateway.Storage;
 
 namespace Gateway.Errors;
 
@@ -53,6 +54,10 @@ public sealed class ErrorHandlingMiddleware(RequestDelegate next, ILogger<ErrorH
         DeadlineUnreachableException unreachable => new ApiException(StatusCodes.Status503ServiceUnavailable, unreachable.Message, "deadline", "deadline_unreachable")
         {
             RetryAfter = unreachable.RetryAfter,
+        },
+        StorageUnavailableException storage => new ApiException(StatusCodes.Status503ServiceUnavailable, storage.Message, null, "storage_unavailable")
+        {
+            RetryAfter = StorageUnavailableException.RetryAfter,
         },
         DeadlineExceededException exceeded => new ApiException(StatusCodes.Status504GatewayTimeout, exceeded.Message, "deadline", "deadline_exceeded"),
         BadHttpRequestException bad when bad.StatusCode == StatusCodes.Status413PayloadTooLarge =>

@@ -11,6 +11,17 @@ public sealed class GatewayOptions
     /// <summary>Folder for jobs, the ledger and stored images.</summary>
     public string DataDir { get; set; } = "data";
 
+    /// <summary>The absolute URL clients reach the server at (e.g. <c>https://images.example.com</c>); image URLs are
+    /// built from it. Unset, they are built from each request's scheme and Host header.</summary>
+    public string? PublicBaseUrl { get; set; }
+
+    /// <summary>Addresses (<c>10.0.0.5</c>) or networks (<c>10.0.0.0/8</c>) of reverse proxies whose
+    /// <c>X-Forwarded-For</c>, <c>-Proto</c> and <c>-Host</c> headers are believed; from anyone else they are ignored.</summary>
+    public List<string> TrustedProxies { get; set; } = [];
+
+    /// <summary>How long a stop (SIGTERM, Ctrl+C) waits for requests in progress before it ends them.</summary>
+    public double ShutdownTimeoutSeconds { get; set; } = 15;
+
     /// <summary><c>cpu</c> (default) or <c>cuda</c>.</summary>
     public string ExecutionProvider { get; set; } = "cpu";
 

@@ -11,15 +11,39 @@ namespace Gateway.Hosting;
 /// <summary>Builds the HTTP server: configuration, the engine, model loading, shared services and the endpoints.</summary>
 public static class GatewayServer
 {
+    /// <summary>Runs the server until it is stopped; returns 1, after one line on standard error, when it cannot start
+    /// as configured (see <see cref="StartupException"/>).</summary>
+    public static async Task<int> RunAsync(string[] args)
+    {
+        WebApplication app;
+        try
+        {
+            app = Build(args);
+            // Opened before the host starts, so that a broken data folder stops start-up with its own message.
+            app.Services.GetRequiredService<SqliteImageStore>();
+            app.Services.GetRequiredService<JobStore>();
+        }
+        catch (Exception e) when (e is StartupException or StorageUnavailableException)
+        {
+            // A database another process keeps locked through start-up is as fatal as a broken folder.
+            await Console.Error.WriteLineAsync($"gateway: {e.Message}");
+            return 1;
+        }
+        await using (app) await app.RunAsync();
+        return 0;
+    }
+
     public static WebApplication Build(string[] args)
     {
         var builder = WebApplication.CreateBuilder(args);
         if (ListenAddresses.NoneConfigured(builder.Configuration)) builder.WebHost.UseUrls(ListenAddresses.Default);
         var options = builder.Configuration.GetSection(GatewayOptions.Section).Get<GatewayOptions>() ?? new GatewayOptions();
         builder.Services.AddSingleton(options);
+        builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = TimeSpan.FromSeconds(Math.Max(0, options.ShutdownTimeoutSeconds)));
         builder.Services.AddSingleton(services => EngineFactory.Create(options, services.GetRequiredService<ILoggerFactory>()));
         builder.Services.AddSingleton(new ApiKeyRegistry(options.ApiKeys));
         builder.Services.AddGatewayStorage(builder.Configuration, options.DataDir);
+        builder.Services.AddSingleton(new ImageUrls(options.PublicBaseUrl));
         builder.Services.AddJobsApi(builder.Configuration);
         builder.Services.AddOpenAiApi();
         builder.Services.AddSingleton<Apis.Shared.Metering>();
@@ -29,11 +53,21 @@ public static class GatewayServer
         // Answers carry megabytes of base64; the default encoder would escape every '+' in them as \u002B.
         builder.Services.ConfigureHttpJsonOptions(json =>
             json.SerializerOptions.Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping);
-        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = options.MaxRequestBytes);
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.Limits.MaxRequestBodySize = options.MaxRequestBytes;
+            kestrel.ConfigureEndpointDefaults(listen => listen.UseErrorEnvelope());
+        });
+
+        var proxies = ProxyHeaders.OptionsFor(options.TrustedProxies);
 
         var app = builder.Build();
+        // First, so that everything after sees the client's scheme and host as the trusted proxy reports them.
+        if (proxies is not null) app.UseForwardedHeaders(proxies);
         if (!app.Services.GetRequiredService<ApiKeyRegistry>().Enabled)
             app.Logger.LogWarning("No API keys are configured (Gateway:ApiKeys): every request is accepted without a key.");
+        if (!app.Services.GetRequiredService<ImageUrls>().HasPublicBase)
+            app.Logger.LogWarning("Gateway:PublicBaseUrl is not set: image URLs are built from each request's Host header; set it in production.");
         app.UseMiddleware<ErrorHandlingMiddleware>();
         app.UseGatewayCors();
         app.UseGatewaySwagger();

@@ -1,3 +1,6 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using Gateway.Hosting;
 using Microsoft.Data.Sqlite;
 
 namespace Gateway.Storage;
@@ -7,9 +10,18 @@ namespace Gateway.Storage;
 /// index. The schema lives here, in one place, because the stores read across it (a job's image may have been
 /// removed by retention). Connections are pooled; each operation opens a short session.
 /// </summary>
+/// <remarks>
+/// Writes run one at a time on a thread of their own (<see cref="WriteAsync{T}"/>), so a database locked by another
+/// process holds up that thread, never the thread pool that serves requests. A write waits at most
+/// <see cref="BusyTimeout"/> for the lock; after a fault, writes are refused at once for
+/// <see cref="StorageUnavailableException.RetryAfter"/> instead of each waiting out the timeout in turn.
+/// </remarks>
 public sealed class GatewayDatabase : IDisposable
 {
     public const string FileName = "gateway.db";
+
+    /// <summary>How long a statement waits for another connection's lock before the request is answered 503.</summary>
+    public static readonly TimeSpan BusyTimeout = TimeSpan.FromSeconds(2);
 
     private const string Schema = """
         CREATE TABLE IF NOT EXISTS jobs (
@@ -58,45 +70,122 @@ public sealed class GatewayDatabase : IDisposable
         """;
 
     private readonly string _connectionString;
+    private readonly BlockingCollection<Action> _writes = new();
+    private readonly Thread _writer;
+    private long _refuseWritesUntil;
 
     public GatewayDatabase(string dataDirectory)
     {
-        DataDirectory = Path.GetFullPath(dataDirectory);
-        Directory.CreateDirectory(DataDirectory);
+        DataDirectory = DataFolder.Prepare(dataDirectory);
+        var file = Path.Combine(DataDirectory, FileName);
+        if (Directory.Exists(file))
+            throw new StartupException($"'{file}' is a folder; it must be the SQLite database file (it is created when missing).");
         _connectionString = new SqliteConnectionStringBuilder
         {
-            DataSource = Path.Combine(DataDirectory, FileName),
+            DataSource = file,
             Mode = SqliteOpenMode.ReadWriteCreate,
+            DefaultTimeout = (int)BusyTimeout.TotalSeconds,
         }.ToString();
 
-        using var connection = OpenConnection();
-        using var setup = connection.CreateCommand();
-        // WAL lets readers (GET /jobs, image serving) proceed while a job's result is written; it persists in the file.
-        setup.CommandText = "PRAGMA journal_mode = WAL;" + Schema;
-        setup.ExecuteNonQuery();
+        try
+        {
+            using var connection = OpenConnection();
+            using var setup = connection.CreateCommand();
+            // WAL lets readers (GET /jobs, image serving) proceed while a job's result is written; it persists in the file.
+            setup.CommandText = "PRAGMA journal_mode = WAL;" + Schema;
+            setup.ExecuteNonQuery();
+        }
+        catch (Exception e) when (e is SqliteException or StorageUnavailableException)
+        {
+            throw new StartupException($"Cannot open the database '{file}': {(e.InnerException ?? e).Message}", e);
+        }
+
+        _writer = new Thread(RunWrites) { IsBackground = true, Name = "gateway-db-writer" };
+        _writer.Start();
     }
 
     public string DataDirectory { get; }
 
+    /// <summary>A read session on the calling thread; with WAL, readers do not wait for writers.</summary>
     public SqliteSession Read() => new(OpenConnection(), write: false);
 
-    /// <summary>A session inside a transaction; nothing is kept unless <see cref="SqliteSession.Commit"/> is called.</summary>
-    public SqliteSession Write() => new(OpenConnection(), write: true);
+    /// <summary>Runs <paramref name="work"/> in a write transaction on the writer thread; nothing is kept unless it calls
+    /// <see cref="SqliteSession.Commit"/>. Throws <see cref="StorageUnavailableException"/> when the database cannot be written.</summary>
+    public Task<T> WriteAsync<T>(Func<SqliteSession, T> work)
+    {
+        var done = new TaskCompletionSource<T>(TaskCreationOptions.RunContinuationsAsynchronously);
+        try
+        {
+            _writes.Add(() => Run(work, done));
+        }
+        catch (Exception e) when (e is InvalidOperationException or ObjectDisposedException)
+        {
+            done.SetException(new StorageUnavailableException("The server is stopping; its database is closed."));
+        }
+        return done.Task;
+    }
+
+    public Task WriteAsync(Action<SqliteSession> work) => WriteAsync<bool>(session =>
+    {
+        work(session);
+        return true;
+    });
+
+    private void Run<T>(Func<SqliteSession, T> work, TaskCompletionSource<T> done)
+    {
+        if (Stopwatch.GetTimestamp() < Volatile.Read(ref _refuseWritesUntil))
+        {
+            done.SetException(new StorageUnavailableException("The database could not be written a moment ago; try again shortly."));
+            return;
+        }
+        try
+        {
+            using var session = new SqliteSession(OpenConnection(), write: true);
+            done.SetResult(work(session));
+        }
+        catch (StorageUnavailableException e)
+        {
+            Volatile.Write(ref _refuseWritesUntil, Stopwatch.GetTimestamp() + (long)(StorageUnavailableException.RetryAfter.TotalSeconds * Stopwatch.Frequency));
+            done.SetException(e);
+        }
+        catch (Exception e)
+        {
+            done.SetException(e);
+        }
+    }
+
+    private void RunWrites()
+    {
+        foreach (var write in _writes.GetConsumingEnumerable()) write();
+    }
 
     private SqliteConnection OpenConnection()
     {
         var connection = new SqliteConnection(_connectionString);
-        connection.Open();
-        using var pragma = connection.CreateCommand();
-        // With WAL, NORMAL is durable across application crashes and far cheaper than FULL.
-        pragma.CommandText = "PRAGMA synchronous = NORMAL;";
-        pragma.ExecuteNonQuery();
-        return connection;
+        try
+        {
+            connection.Open();
+            using var pragma = connection.CreateCommand();
+            // With WAL, NORMAL is durable across application crashes and far cheaper than FULL.
+            pragma.CommandText = "PRAGMA synchronous = NORMAL;";
+            pragma.ExecuteNonQuery();
+            return connection;
+        }
+        catch (SqliteException e) when (StorageUnavailableException.IsFault(e))
+        {
+            connection.Dispose();
+            throw StorageUnavailableException.Of(e);
+        }
     }
 
-    /// <summary>Closes the pooled connections to this file, so the data folder is free once the server stops.</summary>
+    /// <summary>Finishes the queued writes and closes the pooled connections to this file, so the data folder is free
+    /// once the server stops.</summary>
     public void Dispose()
     {
+        if (_writes.IsAddingCompleted) return;
+        _writes.CompleteAdding();
+        _writer.Join();
+        _writes.Dispose();
         using var connection = new SqliteConnection(_connectionString);
         SqliteConnection.ClearPool(connection);
     }

@@ -12,7 +12,7 @@ public sealed class ImageRetentionService(SqliteImageStore store, ImageRetention
         {
             try
             {
-                store.Sweep();
+                await store.SweepAsync();
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {

@@ -1,12 +1,14 @@
 using System.Security.Cryptography;
 using Gateway.Diffusion.Imaging;
+using Gateway.Hosting;
 
 namespace Gateway.Storage;
 
 /// <summary>
 /// Images as files under <c>DataDir/images</c>, named by 128 random bits so that URLs cannot be guessed, with an index
-/// in the database (owner, size, age) that retention works from. The files are the truth for serving; the index is
-/// reconciled with them at start-up, so a crash between writing a file and indexing it loses nothing.
+/// in the database (owner, size, age) that retention works from. A file is written and moved into place before its
+/// index row is committed, and its URL is handed out only after that commit; so a file without a row was never handed
+/// out (the process died in between) and the start-up reconciliation deletes it.
 /// </summary>
 public sealed class SqliteImageStore : IImageStore
 {
@@ -15,8 +17,6 @@ public sealed class SqliteImageStore : IImageStore
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly string _directory;
-    // Removal decisions read the index and then delete; one at a time, so two writers never both evict the same files.
-    private readonly Lock _removal = new();
 
     public SqliteImageStore(GatewayDatabase database, ImageRetentionOptions retention, TimeProvider time, ILogger<SqliteImageStore> logger)
     {
@@ -24,30 +24,58 @@ public sealed class SqliteImageStore : IImageStore
         _retention = retention;
         _time = time;
         _logger = logger;
-        _directory = Path.Combine(database.DataDirectory, "images");
-        Directory.CreateDirectory(_directory);
+        _directory = DataFolder.Prepare(Path.Combine(database.DataDirectory, "images"), "The images folder");
         Reconcile();
     }
 
-    public async Task<StoredImage> SaveAsync(byte[] bytes, ImageFormat format, string owner, CancellationToken cancellationToken)
+    public async Task EnsureWritableAsync()
     {
+        EnsureFolder();
+        await _database.WriteAsync(write => write.Commit());
+    }
+
+    public async Task<StoredImage> SaveAsync(byte[] bytes, ImageFormat format, string owner, CancellationToken cancellationToken,
+        Action<SqliteSession, StoredImage>? alongside = null)
+    {
+        EnsureFolder();
         var id = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
         var fileName = $"{id}.{format.Extension()}";
         var path = Path.Combine(_directory, fileName);
         // Written under a temporary name and moved, so a reader never sees half an image.
         var temporary = path + ".tmp";
-        await File.WriteAllBytesAsync(temporary, bytes, cancellationToken);
-        File.Move(temporary, path);
-
-        var createdAt = _time.GetUtcNow();
-        using (var write = _database.Write())
+        try
         {
-            write.Execute("INSERT INTO images (file_name, owner, bytes, created_at) VALUES ($file, $owner, $bytes, $at)",
-                ("$file", fileName), ("$owner", owner), ("$bytes", bytes.LongLength), ("$at", Timestamps.ToText(createdAt)));
-            write.Commit();
+            await File.WriteAllBytesAsync(temporary, bytes, cancellationToken);
+            File.Move(temporary, path);
         }
-        EnforceTotalSize(keep: fileName);
-        return new StoredImage(id, fileName, format, owner, createdAt, bytes.Length);
+        catch (Exception e)
+        {
+            DeleteFile(temporary);
+            if (e is IOException or UnauthorizedAccessException) throw Unavailable(e);
+            throw;
+        }
+
+        var image = new StoredImage(id, fileName, format, owner, _time.GetUtcNow(), bytes.Length);
+        List<string> evicted;
+        try
+        {
+            evicted = await _database.WriteAsync(write =>
+            {
+                write.Execute("INSERT INTO images (file_name, owner, bytes, created_at) VALUES ($file, $owner, $bytes, $at)",
+                    ("$file", fileName), ("$owner", owner), ("$bytes", bytes.LongLength), ("$at", Timestamps.ToText(image.CreatedAt)));
+                alongside?.Invoke(write, image);
+                var excess = RemoveBeyondTotalSize(write, keep: fileName);
+                write.Commit();
+                return excess;
+            });
+        }
+        catch
+        {
+            DeleteFile(path);
+            throw;
+        }
+        DeleteFiles(evicted);
+        return image;
     }
 
     public Stream? OpenRead(string fileName, out ImageFormat format)
@@ -61,78 +89,88 @@ public sealed class SqliteImageStore : IImageStore
         {
             return null;
         }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw Unavailable(e);
+        }
     }
 
     /// <summary>Removes images past the age limit and, should the size limit have been lowered, the oldest beyond it.
     /// Returns how many were removed.</summary>
-    public int Sweep()
+    public async Task<int> SweepAsync()
     {
-        var removed = 0;
-        if (_retention.MaxAge is { } maxAge)
+        var cutoff = _retention.MaxAge is { } maxAge ? Timestamps.ToText(_time.GetUtcNow() - maxAge) : null;
+        // Decided and deleted inside one write transaction: writes run one at a time, so two never evict the same files.
+        var removed = await _database.WriteAsync(write =>
         {
-            var cutoff = Timestamps.ToText(_time.GetUtcNow() - maxAge);
-            lock (_removal)
-            {
-                using var read = _database.Read();
-                removed += Remove(read.Query("SELECT file_name FROM images WHERE created_at < $cutoff", r => r.GetString(0), ("$cutoff", cutoff)));
-            }
-        }
-        return removed + EnforceTotalSize(keep: null);
-    }
-
-    /// <summary>Removes the oldest images until the rest fit the size limit; <paramref name="keep"/> (the image just
-    /// written) always stays, since its URL is about to be handed out.</summary>
-    private int EnforceTotalSize(string? keep)
-    {
-        if (_retention.MaxTotalBytes is not { } maxBytes) return 0;
-        lock (_removal)
-        {
-            using var read = _database.Read();
-            // Running total from the newest backwards: everything past the limit is older than what fits.
-            var excess = read.Query("""
-                SELECT file_name FROM (
-                    SELECT file_name, SUM(bytes) OVER (ORDER BY created_at DESC, file_name DESC) AS newer_total FROM images)
-                WHERE newer_total > $max AND file_name IS NOT $keep
-                """, r => r.GetString(0), ("$max", maxBytes), ("$keep", keep));
-            return Remove(excess);
-        }
-    }
-
-    private int Remove(List<string> fileNames)
-    {
-        if (fileNames.Count == 0) return 0;
-        using (var write = _database.Write())
-        {
-            foreach (var fileName in fileNames)
-                write.Execute("DELETE FROM images WHERE file_name = $file", ("$file", fileName));
+            var old = cutoff is null
+                ? []
+                : write.Query("SELECT file_name FROM images WHERE created_at < $cutoff", r => r.GetString(0), ("$cutoff", cutoff));
+            foreach (var fileName in old) write.Execute("DELETE FROM images WHERE file_name = $file", ("$file", fileName));
+            var excess = RemoveBeyondTotalSize(write, keep: null);
             write.Commit();
-        }
+            return old.Concat(excess).ToList();
+        });
+        DeleteFiles(removed);
+        return removed.Count;
+    }
+
+    /// <summary>Drops the index rows of the oldest images until the rest fit the size limit and returns their names;
+    /// <paramref name="keep"/> (the image just written) always stays, since its URL is about to be handed out.</summary>
+    private List<string> RemoveBeyondTotalSize(SqliteSession write, string? keep)
+    {
+        if (_retention.MaxTotalBytes is not { } maxBytes) return [];
+        // Running total from the newest backwards: everything past the limit is older than what fits.
+        var excess = write.Query("""
+            SELECT file_name FROM (
+                SELECT file_name, SUM(bytes) OVER (ORDER BY created_at DESC, file_name DESC) AS newer_total FROM images)
+            WHERE newer_total > $max AND file_name IS NOT $keep
+            """, r => r.GetString(0), ("$max", maxBytes), ("$keep", keep));
+        foreach (var fileName in excess) write.Execute("DELETE FROM images WHERE file_name = $file", ("$file", fileName));
+        return excess;
+    }
+
+    private void DeleteFiles(List<string> fileNames)
+    {
+        if (fileNames.Count == 0) return;
         foreach (var fileName in fileNames) DeleteFile(Path.Combine(_directory, fileName));
         _logger.LogInformation("Retention removed {Count} stored image(s)", fileNames.Count);
-        return fileNames.Count;
     }
 
-    /// <summary>Indexes image files the index lacks (a crash after writing, or a store from before the index) and drops
-    /// index rows whose files are gone; deletes half-written temporary files.</summary>
+    /// <summary>Deletes image files the index lacks (written by a process that died before committing their row, so never
+    /// handed out) and half-written temporary files; drops index rows whose files are gone.</summary>
     private void Reconcile()
     {
-        var onDisk = new Dictionary<string, FileInfo>(StringComparer.Ordinal);
+        var onDisk = new HashSet<string>(StringComparer.Ordinal);
         foreach (var file in new DirectoryInfo(_directory).EnumerateFiles())
         {
             if (file.Name.EndsWith(".tmp", StringComparison.Ordinal)) DeleteFile(file.FullName);
-            else if (IsStoredName(file.Name, out _)) onDisk[file.Name] = file;
+            else if (IsStoredName(file.Name, out _)) onDisk.Add(file.Name);
         }
 
-        using var write = _database.Write();
-        var indexed = write.Query("SELECT file_name FROM images", r => r.GetString(0)).ToHashSet(StringComparer.Ordinal);
-        foreach (var gone in indexed.Where(name => !onDisk.ContainsKey(name)))
-            write.Execute("DELETE FROM images WHERE file_name = $file", ("$file", gone));
-        foreach (var (name, file) in onDisk.Where(pair => !indexed.Contains(pair.Key)))
+        var orphans = _database.WriteAsync(write =>
         {
-            write.Execute("INSERT INTO images (file_name, owner, bytes, created_at) VALUES ($file, '', $bytes, $at)",
-                ("$file", name), ("$bytes", file.Length), ("$at", Timestamps.ToText(file.LastWriteTimeUtc)));
-        }
-        write.Commit();
+            var indexed = write.Query("SELECT file_name FROM images", r => r.GetString(0)).ToHashSet(StringComparer.Ordinal);
+            foreach (var gone in indexed.Where(name => !onDisk.Contains(name)))
+                write.Execute("DELETE FROM images WHERE file_name = $file", ("$file", gone));
+            write.Commit();
+            return onDisk.Where(name => !indexed.Contains(name)).ToList();
+        }).GetAwaiter().GetResult();
+        foreach (var orphan in orphans) DeleteFile(Path.Combine(_directory, orphan));
+        if (orphans.Count > 0)
+            _logger.LogWarning("Deleted {Count} image file(s) that no stored record refers to (written when the server last stopped)", orphans.Count);
+    }
+
+    private void EnsureFolder()
+    {
+        if (!Directory.Exists(_directory))
+            throw new StorageUnavailableException($"The images folder '{_directory}' is missing or not a folder; images cannot be stored.");
+    }
+
+    private StorageUnavailableException Unavailable(Exception e)
+    {
+        _logger.LogError("Image storage failed: {Reason}", e.Message);
+        return new StorageUnavailableException("The images folder cannot be used; images cannot be stored or served right now.", e);
     }
 
     private void DeleteFile(string path)
@@ -141,9 +179,9 @@ public sealed class SqliteImageStore : IImageStore
         {
             File.Delete(path);
         }
-        catch (IOException e)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            // Still open somewhere (being served); the next sweep or start-up tries again.
+            // Still open somewhere (being served) or the folder is broken; the next sweep or start-up tries again.
             _logger.LogWarning("Could not delete {File}: {Reason}", Path.GetFileName(path), e.Message);
         }
     }

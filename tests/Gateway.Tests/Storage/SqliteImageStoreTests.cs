@@ -73,30 +73,53 @@ public sealed class SqliteImageStoreTests : IDisposable
         _clock.Now += TimeSpan.FromHours(2);
         var recent = await SaveAsync(store);
 
-        Assert.Equal(1, store.Sweep());
+        Assert.Equal(1, await store.SweepAsync());
 
         Assert.False(Exists(store, old));
         Assert.True(Exists(store, recent));
-        Assert.Equal(0, store.Sweep());
+        Assert.Equal(0, await store.SweepAsync());
     }
 
     [Fact]
-    public async Task Files_the_index_lacks_are_indexed_at_start_up_and_half_written_ones_deleted()
+    public async Task Files_the_index_lacks_and_half_written_ones_are_deleted_at_start_up()
     {
+        // A file without an index row was written by a process that died before committing it: its URL was never given out.
         var images = Path.Combine(_data, "images");
         Directory.CreateDirectory(images);
         var stray = Path.Combine(images, new string('a', 32) + ".png");
         await File.WriteAllBytesAsync(stray, new byte[ImageBytes]);
-        File.SetLastWriteTimeUtc(stray, _clock.Now.UtcDateTime.AddHours(-3));
         var partial = Path.Combine(images, new string('b', 32) + ".png.tmp");
         await File.WriteAllBytesAsync(partial, new byte[10]);
 
-        var store = Store(maxAgeHours: 1);
+        var store = Store();
+        var kept = await SaveAsync(store);
+        Store();
 
         Assert.False(File.Exists(partial));
-        Assert.True(File.Exists(stray));
-        Assert.Equal(1, store.Sweep());
         Assert.False(File.Exists(stray));
+        Assert.True(Exists(store, kept));
+    }
+
+    [Fact]
+    public async Task Index_rows_whose_files_are_gone_are_dropped_at_start_up()
+    {
+        var store = Store();
+        var lost = await SaveAsync(store);
+        var kept = await SaveAsync(store);
+        File.Delete(Path.Combine(_data, "images", lost.FileName));
+        Store();
+        using var read = _databases[^1].Read();
+        Assert.Equal([kept.FileName], read.Query("SELECT file_name FROM images", r => r.GetString(0)));
+    }
+
+    [Fact]
+    public async Task A_write_that_fails_in_the_database_leaves_no_file()
+    {
+        var store = Store();
+        await Assert.ThrowsAsync<InvalidOperationException>(() =>
+            store.SaveAsync(new byte[ImageBytes], ImageFormat.Png, "key-1", CancellationToken.None,
+                (_, _) => throw new InvalidOperationException("the job's record failed")));
+        Assert.Empty(Directory.EnumerateFiles(Path.Combine(_data, "images")));
     }
 
     [Theory]

@@ -1,6 +1,7 @@
 using Gateway.Auth;
 using Gateway.Diffusion.Engine;
 using Gateway.Errors;
+using Gateway.Storage;
 
 namespace Gateway.Apis.Jobs;
 
@@ -11,20 +12,22 @@ public static class JobEndpoints
     /// <summary>How long DELETE waits for the cancelled job's final record; the engine stops a run at its next step.</summary>
     private static readonly TimeSpan CancelWait = TimeSpan.FromSeconds(30);
 
-    public static IResult Get(string jobId, HttpContext context, JobStore jobs, ActiveJobs active, DiffusionEngine engine)
+    public static IResult Get(string jobId, HttpContext context, JobStore jobs, ActiveJobs active, DiffusionEngine engine,
+        ImageUrls urls)
     {
         var owner = context.ClientId();
         // Looked up before the record: a job leaves the registry only after its final record is written, so one of
         // the two is always current.
         var live = active.Find(owner, jobId);
         var job = jobs.Find(owner, jobId) ?? throw NotFound(jobId);
-        return Results.Json(JobView.Of(job, live, engine, context.Request));
+        return Results.Json(JobView.Of(job, live, engine, urls, context.Request));
     }
 
     /// <summary>Cancels a queued or running job and answers 200 with its final state (normally <c>cancelled</c>; a job that
     /// finished in the meantime keeps its own), or with its state so far if it has not stopped within
     /// <see cref="CancelWait"/>. 409 <c>job_finished</c> when it had already ended.</summary>
-    public static async Task<IResult> DeleteAsync(string jobId, HttpContext context, JobStore jobs, ActiveJobs active, DiffusionEngine engine)
+    public static async Task<IResult> DeleteAsync(string jobId, HttpContext context, JobStore jobs, ActiveJobs active, DiffusionEngine engine,
+        ImageUrls urls)
     {
         var owner = context.ClientId();
         var live = active.Find(owner, jobId);
@@ -42,7 +45,7 @@ public static class JobEndpoints
         {
             // One denoising step of a large model on a CPU can be slow; the job still stops at its end.
         }
-        return Results.Json(JobView.Of(jobs.Find(owner, jobId)!, live, engine, context.Request));
+        return Results.Json(JobView.Of(jobs.Find(owner, jobId)!, live, engine, urls, context.Request));
     }
 
     private static ApiException NotFound(string jobId) =>

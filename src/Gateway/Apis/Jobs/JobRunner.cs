@@ -8,11 +8,13 @@ using Gateway.Storage;
 namespace Gateway.Apis.Jobs;
 
 /// <summary>
-/// Runs one submitted job to its end: reserve its credits (402), record it (409 on a duplicate id), queue it in the
-/// engine, store the image, then record the outcome and, on success, its charge, in one transaction.
+/// Runs one submitted job to its end: reserve its credits (402), check storage and record the job (503, 409 on a
+/// duplicate id) before any GPU time is spent, queue it in the engine, then store the image together with the outcome
+/// and its charge, in one transaction.
 /// </summary>
 public sealed class JobRunner(
-    DiffusionEngine engine, JobStore jobs, ActiveJobs active, CreditLedger credits, IImageStore images, GatewayDatabase database)
+    DiffusionEngine engine, JobStore jobs, ActiveJobs active, CreditLedger credits, IImageStore images, GatewayDatabase database,
+    ILogger<JobRunner> logger)
 {
     /// <summary>The stored image, or an exception the error middleware answers.</summary>
     public async Task<StoredImage> RunAsync(JobSubmission submission, string owner, CancellationToken requestAborted)
@@ -25,7 +27,8 @@ public sealed class JobRunner(
         if (!active.TryAdd(job)) throw Duplicate(submission.JobId);
         try
         {
-            if (!jobs.TryCreate(Queued(submission, owner, createdAt, deadline))) throw Duplicate(submission.JobId);
+            await images.EnsureWritableAsync();
+            if (!await jobs.TryCreateAsync(Queued(submission, owner, createdAt, deadline))) throw Duplicate(submission.JobId);
             return await GenerateAndStoreAsync(submission, job);
         }
         finally
@@ -44,46 +47,72 @@ public sealed class JobRunner(
         }
         catch (Exception e) when (JobFailure.IsRefusal(e))
         {
-            jobs.Forget(job.Owner, job.JobId);
+            await ForgetAsync(job);
             throw;
         }
         catch (Exception e)
         {
             var failure = JobFailure.Classify(e, job);
-            Record(job, Outcome(job, failure.Status, job.Step) with { ErrorCode = failure.Code, ErrorMessage = failure.Message });
+            await RecordAsync(job, Outcome(job, failure.Status, job.Step) with { ErrorCode = failure.Code, ErrorMessage = failure.Message });
             if (failure.Answer is { } answer) throw answer;
             throw;
         }
 
         // The image exists now: keep it even if the client has left, so GET /jobs can still hand it out.
-        StoredImage stored;
+        var outcome = Outcome(job, JobStatus.Succeeded, submission.Steps);
+        var request = submission.Request;
+        var charge = new LedgerEntry(job.Owner, job.JobId, request.Model, request.Width, request.Height, submission.Steps,
+            submission.Credits, Timestamps.ToText(outcome.FinishedAt));
         try
         {
             var png = ImageCodec.Encode(result.Images[0].Image, ImageFormat.Png);
-            stored = await images.SaveAsync(png, ImageFormat.Png, job.Owner, CancellationToken.None);
-        }
-        catch (Exception)
-        {
-            Record(job, Outcome(job, JobStatus.Failed, submission.Steps) with
+            return await images.SaveAsync(png, ImageFormat.Png, job.Owner, CancellationToken.None, (write, image) =>
             {
-                ErrorCode = "internal_error", ErrorMessage = "The image could not be stored; the error is logged on the server.",
+                JobStore.Finish(write, job.Owner, job.JobId, outcome with { ImageFile = image.FileName });
+                CreditLedger.Charge(write, charge);
+            });
+        }
+        catch (Exception e)
+        {
+            await RecordAsync(job, Outcome(job, JobStatus.Failed, submission.Steps) with
+            {
+                ErrorCode = e is StorageUnavailableException ? "storage_unavailable" : "internal_error",
+                ErrorMessage = "The image could not be stored; the error is logged on the server.",
             });
             throw;
         }
-
-        var outcome = Outcome(job, JobStatus.Succeeded, submission.Steps) with { ImageFile = stored.FileName };
-        var request = submission.Request;
-        Record(job, outcome, new LedgerEntry(job.Owner, job.JobId, request.Model, request.Width, request.Height, submission.Steps,
-            submission.Credits, Timestamps.ToText(outcome.FinishedAt)));
-        return stored;
     }
 
-    private void Record(ActiveJob job, JobOutcome outcome, LedgerEntry? charge = null)
+    /// <summary>Drops a refused job so its id can be sent again; when storage fails, the refusal still answers and the
+    /// job is marked failed when the server next starts.</summary>
+    private async Task ForgetAsync(ActiveJob job)
     {
-        using var write = database.Write();
-        JobStore.Finish(write, job.Owner, job.JobId, outcome);
-        if (charge is not null) CreditLedger.Charge(write, charge);
-        write.Commit();
+        try
+        {
+            await jobs.ForgetAsync(job.Owner, job.JobId);
+        }
+        catch (StorageUnavailableException e)
+        {
+            logger.LogError("Could not drop refused job {JobId}: {Reason}", job.JobId, e.Message);
+        }
+    }
+
+    /// <summary>Records a final state; when storage is what failed, this may fail too, and the job is then marked
+    /// failed when the server next starts.</summary>
+    private async Task RecordAsync(ActiveJob job, JobOutcome outcome)
+    {
+        try
+        {
+            await database.WriteAsync(write =>
+            {
+                JobStore.Finish(write, job.Owner, job.JobId, outcome);
+                write.Commit();
+            });
+        }
+        catch (StorageUnavailableException e)
+        {
+            logger.LogError("Could not record job {JobId} as {Status}: {Reason}", job.JobId, outcome.Status.ToName(), e.Message);
+        }
     }
 
     private static JobOutcome Outcome(ActiveJob job, JobStatus status, int step) => new(status, step, job.StartedAt, DateTimeOffset.UtcNow);

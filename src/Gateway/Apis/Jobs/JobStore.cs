@@ -22,9 +22,8 @@ public sealed class JobStore
     }
 
     /// <summary>Inserts a new queued job; false when the key already has a job with that id.</summary>
-    public bool TryCreate(JobRecord job)
+    public Task<bool> TryCreateAsync(JobRecord job) => _database.WriteAsync(write =>
     {
-        using var write = _database.Write();
         var inserted = write.Execute("""
             INSERT INTO jobs (owner, job_id, status, model, width, height, steps, seed, priority, credits, created_at, deadline_at)
             VALUES ($owner, $job, $status, $model, $width, $height, $steps, $seed, $priority, $credits, $created, $deadline)
@@ -36,16 +35,15 @@ public sealed class JobStore
             ("$deadline", Timestamps.ToText(job.DeadlineAt)));
         write.Commit();
         return inserted == 1;
-    }
+    });
 
     /// <summary>Drops a job the engine refused before it queued (queue full, deadline unreachable, model not ready):
     /// nothing ran, so the client may send the same job_id again.</summary>
-    public void Forget(string owner, string jobId)
+    public Task ForgetAsync(string owner, string jobId) => _database.WriteAsync(write =>
     {
-        using var write = _database.Write();
         write.Execute("DELETE FROM jobs WHERE owner = $owner AND job_id = $job", ("$owner", owner), ("$job", jobId));
         write.Commit();
-    }
+    });
 
     /// <summary>Records the final state inside <paramref name="write"/> (with the ledger's charge, on success).</summary>
     public static void Finish(SqliteSession write, string owner, string jobId, JobOutcome outcome) =>
@@ -71,9 +69,8 @@ public sealed class JobStore
             """, ReadJob, ("$owner", owner), ("$job", jobId)).FirstOrDefault();
     }
 
-    private int FailInterrupted()
+    private int FailInterrupted() => _database.WriteAsync(write =>
     {
-        using var write = _database.Write();
         var count = write.Execute("""
             UPDATE jobs SET status = $failed, error_code = $code, finished_at = $now,
                 error_message = 'The server stopped before this job finished; submit it again with a new job_id.'
@@ -83,7 +80,7 @@ public sealed class JobStore
             ("$queued", JobStatus.Queued.ToName()));
         write.Commit();
         return count;
-    }
+    }).GetAwaiter().GetResult();
 
     private static JobRecord ReadJob(SqliteDataReader r) =>
         new(r.GetString(0), r.GetString(1), JobStatuses.Parse(r.GetString(2)), r.GetString(3), r.GetInt32(4), r.GetInt32(5),

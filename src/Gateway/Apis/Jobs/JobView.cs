@@ -25,7 +25,7 @@ public sealed record JobView(
     [property: JsonPropertyName("error")] JobError? Error)
 {
     /// <summary>The record, with the live state of <paramref name="active"/> while the job is in progress.</summary>
-    public static JobView Of(JobRecord job, ActiveJob? active, DiffusionEngine engine, HttpRequest request)
+    public static JobView Of(JobRecord job, ActiveJob? active, DiffusionEngine engine, ImageUrls urls, HttpRequest request)
     {
         var live = active is not null && !job.Status.IsFinal();
         var startedAt = live ? active!.StartedAt : job.StartedAt;
@@ -37,8 +37,7 @@ public sealed record JobView(
             job.Model,
             live ? engine.QueuePosition(active!.Options) : null,
             new JobProgress(step, job.Steps),
-            // The same form as StoredImage.AbsoluteUrl: as this request reached the server.
-            job.ImageFile is { } file ? $"{request.Scheme}://{request.Host}{request.PathBase}/images/{file}" : null,
+            job.ImageFile is { } file ? urls.For(request, file) : null,
             job.Seed,
             job.Width,
             job.Height,

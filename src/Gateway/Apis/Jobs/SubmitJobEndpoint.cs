@@ -1,6 +1,7 @@
 using Gateway.Apis.Shared;
 using Gateway.Auth;
 using Gateway.Diffusion.Engine;
+using Gateway.Storage;
 
 namespace Gateway.Apis.Jobs;
 
@@ -11,7 +12,8 @@ public static class SubmitJobEndpoint
     /// <summary>A job body is a few fields of text.</summary>
     private const long MaxBodyBytes = 64 * 1024;
 
-    public static async Task<IResult> HandleAsync(HttpContext context, DiffusionEngine engine, JobsOptions options, JobRunner runner)
+    public static async Task<IResult> HandleAsync(HttpContext context, DiffusionEngine engine, JobsOptions options, JobRunner runner,
+        ImageUrls urls)
     {
         EngineParamNames.Use(context, EngineParamNames.Jobs);
         var body = await JsonFields.ReadBodyAsync(context.Request, MaxBodyBytes, context.RequestAborted);
@@ -19,6 +21,6 @@ public static class SubmitJobEndpoint
         var image = await runner.RunAsync(submission, context.ClientId(), context.RequestAborted);
         DialectResponse.SetSeed(context, submission.Request.Seed);
         Metering.SetChargedHeader(context, submission.Credits);
-        return Results.Json(image.AbsoluteUrl(context.Request));
+        return Results.Json(urls.For(context.Request, image.FileName));
     }
 }

@@ -11,8 +11,8 @@ namespace Gateway.Apis.OpenAi;
 /// <summary><c>POST /v1/images/generations</c>: validate, render (at the planned size), resize, encode, answer.</summary>
 public static class ImageGenerationEndpoint
 {
-    public static async Task<IResult> HandleAsync(
-        HttpContext http, DiffusionEngine engine, IImageStore store, OpenAiSettings settings, Metering metering)
+    public static async Task<IResult> HandleAsync(HttpContext http, DiffusionEngine engine, IImageStore store, OpenAiSettings settings,
+        Metering metering, ImageUrls urls)
     {
         // The client's disconnect cancels the body read, the queued or running generation and the encoding.
         var cancel = http.RequestAborted;
@@ -22,6 +22,8 @@ public static class ImageGenerationEndpoint
         var model = DialectModels.Find(engine.Catalog, call.Model, "model");
         var size = OpenAiSizes.Resolve(model, call.Size, call.AspectRatio);
         var render = RenderSizePlanner.Plan(model, size);
+        // Broken storage answers 503 before the generation, not after it.
+        if (call.ResponseAsUrl) await store.EnsureWritableAsync();
 
         var request = new GenerationRequest
         {
@@ -48,7 +50,7 @@ public static class ImageGenerationEndpoint
         {
             var seed = result.Images[i].Seed;
             data.Add(call.ResponseAsUrl
-                ? new GeneratedImageData(null, (await store.SaveAsync(encoded[i], call.OutputFormat, http.ClientId(), cancel)).AbsoluteUrl(http.Request), "", seed)
+                ? new GeneratedImageData(null, urls.For(http.Request, (await store.SaveAsync(encoded[i], call.OutputFormat, http.ClientId(), cancel)).FileName), "", seed)
                 : new GeneratedImageData(encoded[i], null, "", seed));
         }
 

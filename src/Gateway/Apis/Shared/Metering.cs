@@ -29,12 +29,12 @@ public sealed class Metering(CreditLedger credits, GatewayDatabase database)
         using var reservation = credits.Reserve(owner, price);
         var result = await generate();
         var id = $"{dialect}-{Guid.NewGuid():N}"[..(dialect.Length + 17)];
-        using (var write = database.Write())
+        await database.WriteAsync(write =>
         {
             CreditLedger.Charge(write, new LedgerEntry(owner, id, request.Model, width, height, steps, price,
                 Timestamps.ToText(DateTimeOffset.UtcNow)));
             write.Commit();
-        }
+        });
         SetChargedHeader(http, price);
         return result;
     }
