@@ -19,15 +19,11 @@ public sealed class ModelCatalog
 
     private readonly Dictionary<string, ModelCatalogEntry> _byId;
 
-    private ModelCatalog(string path, IReadOnlyList<ModelCatalogEntry> models)
+    private ModelCatalog(IReadOnlyList<ModelCatalogEntry> models)
     {
-        Path = path;
         Models = models;
         _byId = models.ToDictionary(m => m.Id, StringComparer.Ordinal);
     }
-
-    /// <summary>Full path of the models.json this catalog came from.</summary>
-    public string Path { get; }
 
     public IReadOnlyList<ModelCatalogEntry> Models { get; }
 
@@ -66,7 +62,7 @@ public sealed class ModelCatalog
             entries.Add(entry);
         }
         foreach (var entry in entries) CheckRefiner(entry, entries, sourceName);
-        return new ModelCatalog(sourceName, entries);
+        return new ModelCatalog(entries);
     }
 
     private static ModelCatalogEntry ToEntry(CatalogModel model, string modelsDirectory, string sourceName)

@@ -30,7 +30,7 @@ public sealed partial class GatewayProcess : IDisposable
         foreach (var arg in new[]
                  {
                      Path.Combine(AppContext.BaseDirectory, "Gateway.dll"), "--urls", "http://127.0.0.1:0",
-                     "--Gateway:ModelsDir", TestPaths.ModelsDirectory, "--Gateway:DataDir", dataDirectory,
+                     "--Gateway:ModelsDir", TestCatalogs.For(TestCatalogs.Sd), "--Gateway:DataDir", dataDirectory,
                      "--Gateway:ApiKeys:0", GatewayTestServer.Key, "--Logging:LogLevel:Default", "Warning",
                      "--Logging:LogLevel:Microsoft.Hosting.Lifetime", "Information",
                  }.Concat(extra))

@@ -33,7 +33,8 @@ internal sealed class ConditioningBatch
             var text = texts.For(stage.Prompt);
             var tokens = stage.Tokenizer.Encode(text);
             var name = stage.Prompt == PromptSlot.Second && texts.Second is not null ? $"{what} 2" : what;
-            var warning = $"The {name} is {tokens.TokenCount} tokens; only the first {stage.Tokenizer.ModelMaxLength - 2} were used.";
+            var count = tokens.TokenCountIsLowerBound ? $"at least {tokens.TokenCount}" : $"{tokens.TokenCount}";
+            var warning = $"The {name} is {count} tokens; only the first {stage.Tokenizer.ModelMaxLength - 2} were used.";
             if (tokens.Truncated && !warnings.Contains(warning)) warnings.Add(warning);
             if (_encoded[i].ContainsKey(text) || _pending[i].ContainsKey(text)) continue;
             if (stage.Cache.TryGet(text, out var cached)) _encoded[i][text] = cached;
