@@ -35,7 +35,8 @@ public static class GatewayServer
 
     public static WebApplication Build(string[] args)
     {
-        var builder = WebApplication.CreateBuilder(args);
+        // appsettings.json is read beside the application, whatever the working directory (as the CLI reads it).
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
         if (ListenAddresses.NoneConfigured(builder.Configuration)) builder.WebHost.UseUrls(ListenAddresses.Default);
         var options = builder.Configuration.GetSection(GatewayOptions.Section).Get<GatewayOptions>() ?? new GatewayOptions();
         builder.Services.AddSingleton(options);

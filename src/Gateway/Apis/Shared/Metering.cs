@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Security.Cryptography;
 using Gateway.Auth;
 using Gateway.Credits;
 using Gateway.Diffusion.Pipelines;
@@ -28,7 +29,7 @@ public sealed class Metering(CreditLedger credits, GatewayDatabase database)
         var owner = http.ClientId();
         using var reservation = credits.Reserve(owner, price);
         var result = await generate();
-        var id = $"{dialect}-{Guid.NewGuid():N}"[..(dialect.Length + 17)];
+        var id = $"{dialect}-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8))}";
         await database.WriteAsync(write =>
         {
             CreditLedger.Charge(write, new LedgerEntry(owner, id, request.Model, width, height, steps, price,
