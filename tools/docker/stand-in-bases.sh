@@ -30,7 +30,7 @@ rm -rf "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/var/lib/apt/lists/*
 # Certificate authorities this machine adds (e.g. a proxy's) are trusted inside too, so that restore reaches NuGet.
 if compgen -G '/usr/local/share/ca-certificates/*.crt' >/dev/null; then
   cp /usr/local/share/ca-certificates/*.crt "$rootfs/usr/local/share/ca-certificates/"
-  chroot "$rootfs" update-ca-certificates >/dev/null
+  chroot "$rootfs" update-ca-certificates >/dev/null 2>&1
 fi
 chroot "$rootfs" groupadd --gid 1654 app
 chroot "$rootfs" useradd --uid 1654 --gid 1654 --no-create-home --shell /usr/sbin/nologin app

@@ -66,9 +66,11 @@ for library in "${needed[@]}"; do
   echo "$library: ${found:-not found}" >> "$out/cuda-libraries.txt"
   if [[ -n $found && ! " ${library_path[*]} " == *" $(dirname "$found") "* ]]; then library_path+=("$(dirname "$found")"); fi
 done
-LD_LIBRARY_PATH=$(IFS=:; echo "${library_path[*]}")${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
-export LD_LIBRARY_PATH
-echo "LD_LIBRARY_PATH=$LD_LIBRARY_PATH" >> "$out/cuda-libraries.txt"
+if (( ${#library_path[@]} )); then
+  LD_LIBRARY_PATH=$(IFS=:; echo "${library_path[*]}")${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
+  export LD_LIBRARY_PATH
+fi
+echo "LD_LIBRARY_PATH=${LD_LIBRARY_PATH:-}" >> "$out/cuda-libraries.txt"
 cat "$out/cuda-libraries.txt"
 ldd "$gw/app/libonnxruntime_providers_cuda.so" > "$out/provider-ldd.txt" 2>&1 || true
 nvidia-smi > "$out/nvidia-smi.txt" 2>&1 || true
