@@ -15,7 +15,7 @@ internal static class CudaProviderDiagnosis
         if (LoadedCoreDirectory() is not { } directory) return failure.Message;
         var provider = Path.Combine(directory, CudaProviderLibrary);
         if (!File.Exists(provider))
-            return $"{failure.Message.TrimEnd(' ', ':')}; {directory} has no {CudaProviderLibrary}: a CPU-only ONNX Runtime";
+            return $"{failure.Message.TrimEnd(' ', ':', '.')}; {directory} has no {CudaProviderLibrary}: a CPU-only ONNX Runtime";
         try
         {
             NativeLibrary.Free(NativeLibrary.Load(provider));
@@ -23,7 +23,7 @@ internal static class CudaProviderDiagnosis
         }
         catch (DllNotFoundException missing)
         {
-            return $"{failure.Message.TrimEnd(' ', ':')}; loading {CudaProviderLibrary}: {SystemReason(missing.Message)}";
+            return $"{failure.Message.TrimEnd(' ', ':', '.')}; loading {CudaProviderLibrary}: {SystemReason(missing.Message)}";
         }
     }
 
