@@ -7,7 +7,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 
 // bash bench/run.sh [--quick | --full [--out DIR] | --gpu] [--model ID]
 // The engine and server read the usual configuration from the environment, e.g. Gateway__ModelsDir,
-// Gateway__ExecutionProvider=cuda, Gateway__CudaProviderLibrary (docs/gpu.md).
+// Gateway__ExecutionProvider=cuda (docs/gpu.md).
 var mode = args.Contains("--gpu") ? "gpu" : args.Contains("--full") ? "full" : "quick";
 string? Option(string name) => args.SkipWhile(a => a != name).Skip(1).FirstOrDefault();
 var model = Option("--model") ?? "tiny-sd";

@@ -1,26 +1,29 @@
 #!/usr/bin/env bash
-# On the GPU machine, from the checkout root, in `device` calls made back to back (a machine is given back 30 s
-# after its last call, and everything on it with it):
+# On the GPU machine, from the checkout root, in `device` calls made back to back (the machine, and everything on it,
+# goes back when it has been idle a while):
 #
 #   carry [".gpu/c1"]: bash tools/gpu/on-device.sh receive     … the same for c2 … cN-1
 #   carry [".gpu/cN"]: bash tools/gpu/on-device.sh run [--model ID]
 #   (no carry):        bash tools/gpu/on-device.sh bench [--model ID]    again, e.g. with other provider options
 #
-# `receive` keeps the carried chunk in /opt/gw/chunks. `run` takes the last chunk too, assembles and unpacks them
-# (../shared/gpu/unpack-on-device.sh), forges the full-size SD 1.5 model unless --model names one under
-# onnx-models/, then benches as `bench` does: one image rendered on CUDA, then `bench --gpu`. Gateway reads its
-# configuration from the environment, so `Gateway__CudaProviderOptions__cudnn_conv_algo_search=HEURISTIC bash …`
-# measures a provider option. Everything lands in $OUT: nvidia-smi.txt, generate.log, cuda.png, bench-gpu.txt.
+# `receive` keeps the carried part in /opt/gw/parts. `run` takes the last part too, checks and unpacks them
+# (tools/gpu/stage.sh made them), forges the full-size SD 1.5 model unless --model names one under onnx-models/,
+# then does what `bench` does: finds the machine's CUDA 13 and cuDNN 9 libraries and puts their folders on
+# LD_LIBRARY_PATH, renders one 512² image on CUDA, and runs `bench --gpu`. Gateway reads its configuration from the
+# environment, so `Gateway__CudaProviderOptions__cudnn_conv_algo_search=HEURISTIC bash …` measures a provider option.
+# Everything lands in $OUT: nvidia-smi.txt, cuda-libraries.txt, provider-ldd.txt, generate.log, cuda.png,
+# bench-gpu.txt. REHEARSE_ON_CPU=1 lets the flow go on without CUDA, to rehearse it on a CPU machine.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-gw=/opt/gw  # where ../shared/gpu/unpack-on-device.sh puts the runtime and ONNX Runtime
+gw=${GW_DIR:-/opt/gw}
 out=${OUT:-/tmp/gw-out}
-mkdir -p "$gw/chunks" "$out"
+rehearse=${REHEARSE_ON_CPU:-0}
+mkdir -p "$gw/parts" "$out"
 shopt -s nullglob
-carried=(.gpu/c*/stage.tar.part-*)
-if (( ${#carried[@]} )); then cp "${carried[@]}" "$gw/chunks/"; fi
+carried=(.gpu/c*/stage.tar.zst.part-*)
+if (( ${#carried[@]} )); then cp "${carried[@]}" .gpu/c*/stage.sha256 "$gw/parts/"; fi
 command=${1:-}
-[[ $command == receive ]] && { ls "$gw/chunks"; exit 0; }
+[[ $command == receive ]] && { ls "$gw/parts"; exit 0; }
 [[ $command == run || $command == bench ]] || { echo "usage: on-device.sh receive | run [--model ID] | bench [--model ID]" >&2; exit 2; }
 shift
 model=sd15-full
@@ -32,12 +35,15 @@ while [[ $# -gt 0 ]]; do
 done
 
 models=$PWD/onnx-models
-[[ $model == sd15-full ]] && models=/tmp/gw-models
+[[ $model == sd15-full ]] && models=$gw/models
 if [[ $command == run ]]; then
-  rm -rf "$gw/stage" && mkdir -p "$gw/stage" "$gw/parts"
-  cat "$gw"/chunks/stage.tar.part-* | tar -C "$gw/stage" -xf -
-  cp "$gw"/stage/p[234]/native.tar.zst.part-* "$gw/parts/"
-  bash "$gw/stage/p1/unpack-on-device.sh" "$gw/stage"
+  parts=("$gw"/parts/stage.tar.zst.part-*)
+  (( ${#parts[@]} )) || { echo "no parts in $gw/parts: carry .gpu/c1 … first" >&2; exit 1; }
+  cat "${parts[@]}" > "$gw/stage.tar.zst"
+  (cd "$gw" && sha256sum -c parts/stage.sha256) || { echo "the parts do not add up: were all of them received?" >&2; exit 1; }
+  rm -rf "$gw/app"
+  zstd -d -q -c "$gw/stage.tar.zst" | tar -C "$gw" -xf -
+  rm "$gw/stage.tar.zst"
   if [[ $model == sd15-full ]]; then
     python3 tools/forge/forge.py --preset sd15-full --out "$models"
     cat > "$models/models.json" <<'JSON'
@@ -46,18 +52,35 @@ if [[ $command == run ]]; then
 JSON
   fi
 fi
-[[ -f $gw/env.sh ]] || { echo "nothing unpacked on this machine: carry the chunks and use run first" >&2; exit 1; }
-# shellcheck disable=SC1091
-source "$gw/env.sh"
+[[ -x $gw/app/Gateway ]] || { echo "nothing unpacked on this machine: carry the parts and use run first" >&2; exit 1; }
+
+# The provider needs these (its NEEDED entries, and cuDNN, which it opens when a session starts). The GPU machine
+# has them under PyTorch's site-packages (nvidia/*/lib) or a CUDA install: search instead of assuming a path.
+needed=(libcublasLt.so.13 libcublas.so.13 libcurand.so.10 libcudart.so.13 libcudnn.so.9)
+roots=(/usr/local /usr/lib /opt)
+if site=$(python3 -c 'import nvidia, os; print(os.path.dirname(nvidia.__path__[0]))' 2>/dev/null); then roots=("$site" "${roots[@]}"); fi
+library_path=()
+: > "$out/cuda-libraries.txt"
+for library in "${needed[@]}"; do
+  found=$(find "${roots[@]}" -name "$library*" \( -type f -o -type l \) 2>/dev/null | head -n 1 || true)
+  echo "$library: ${found:-not found}" >> "$out/cuda-libraries.txt"
+  if [[ -n $found && ! " ${library_path[*]} " == *" $(dirname "$found") "* ]]; then library_path+=("$(dirname "$found")"); fi
+done
+if (( ${#library_path[@]} )); then
+  LD_LIBRARY_PATH=$(IFS=:; echo "${library_path[*]}")${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
+  export LD_LIBRARY_PATH
+fi
+echo "LD_LIBRARY_PATH=${LD_LIBRARY_PATH:-}" >> "$out/cuda-libraries.txt"
+cat "$out/cuda-libraries.txt"
+ldd "$gw/app/libonnxruntime_providers_cuda.so" > "$out/provider-ldd.txt" 2>&1 || true
 nvidia-smi > "$out/nvidia-smi.txt" 2>&1 || true
+
 export Gateway__ModelsDir=$models Gateway__ExecutionProvider=cuda
-export Gateway__CudaProviderLibrary=${CUDA_PROVIDER_LIBRARY:-$gw/ort/libonnxruntime_providers_cuda.so}
-dotnet "$gw/stage/bench/Gateway.dll" generate --model "$model" --prompt "a lighthouse on a cliff at dusk" \
+"$gw/app/Gateway" generate --model "$model" --prompt "a lighthouse on a cliff at dusk" \
   --size 512x512 --steps 20 --seed 42 --out "$out/cuda.png" 2>&1 | tee "$out/generate.log"
 # A full-size model on the CPU would outrun the call's time limit: stop, with the reason in generate.log.
-# REHEARSE_ON_CPU=1 goes on regardless, to rehearse the flow on a machine without a GPU (with --model tiny-sd-fp16).
-if grep -q "running on the CPU" "$out/generate.log" && [[ ${REHEARSE_ON_CPU:-0} != 1 ]]; then
-  echo "CUDA did not load: see generate.log" >&2
+if grep -q "running on the CPU" "$out/generate.log" && [[ $rehearse != 1 ]]; then
+  echo "CUDA did not load: see generate.log, cuda-libraries.txt and provider-ldd.txt" >&2
   exit 1
 fi
-dotnet "$gw/stage/bench/Gateway.Bench.dll" --gpu --model "$model" 2>&1 | tee "$out/bench-gpu.txt"
+"$gw/app/Gateway.Bench" --gpu --model "$model" 2>&1 | tee "$out/bench-gpu.txt"

@@ -14,10 +14,6 @@ public sealed record OnnxOptions
     /// <summary>The CUDA device to run on.</summary>
     public int DeviceId { get; init; }
 
-    /// <summary>Path of an execution-provider plugin library (e.g. <c>libonnxruntime_providers_cuda.so</c>) to register
-    /// with ONNX Runtime's plugin API, for builds whose core has no CUDA provider compiled in; null uses the built-in one.</summary>
-    public string? ProviderLibrary { get; init; }
-
     /// <summary>Threads for one operator; 0 lets ONNX Runtime use every core.</summary>
     public int IntraOpThreads { get; init; }
 
@@ -59,31 +55,8 @@ public sealed class OnnxSessionFactory
         }
     }
 
-    private const string CudaEpName = "CUDAExecutionProvider";
-    private static readonly Lock RegistrationLock = new();
-    private static string? _registeredLibrary;
-
-    /// <summary>The plugin route: register the provider library once per process, then append the CUDA device.</summary>
-    private void AppendCudaPlugin(SessionOptions options, string library)
-    {
-        var env = OrtEnv.Instance();
-        lock (RegistrationLock)
-        {
-            if (_registeredLibrary is null)
-            {
-                env.RegisterExecutionProviderLibrary("cuda", Path.GetFullPath(library));
-                _registeredLibrary = library;
-            }
-        }
-        var devices = env.GetEpDevices().Where(d => d.EpName == CudaEpName).ToList();
-        if (_options.DeviceId >= devices.Count)
-            throw new InvalidOperationException(
-                $"{library} is registered but offers {devices.Count} CUDA device(s); Gateway:DeviceId is {_options.DeviceId}.");
-        options.AppendExecutionProvider(env, [devices[_options.DeviceId]], new Dictionary<string, string>(_options.CudaProviderOptions));
-    }
-
-    /// <summary>The provider compiled into ONNX Runtime (the Microsoft.ML.OnnxRuntime.Gpu package).</summary>
-    private void AppendBuiltInCuda(SessionOptions options)
+    /// <summary>The CUDA provider of the GPU package (libonnxruntime_providers_cuda.so beside libonnxruntime.so).</summary>
+    private void AppendCuda(SessionOptions options)
     {
         if (_options.CudaProviderOptions.Count == 0)
         {
@@ -110,15 +83,14 @@ public sealed class OnnxSessionFactory
         {
             try
             {
-                if (_options.ProviderLibrary is { } library) AppendCudaPlugin(options, library);
-                else AppendBuiltInCuda(options);
+                AppendCuda(options);
                 ActiveProvider = "cuda";
             }
-            catch (Exception e) when (e is OnnxRuntimeException or EntryPointNotFoundException or DllNotFoundException or InvalidOperationException)
+            catch (Exception e) when (e is OnnxRuntimeException or EntryPointNotFoundException)
             {
-                // The CPU package of ONNX Runtime has no CUDA provider; see README, GPU.
                 _cudaUnavailable = true;
-                _logger.LogWarning("CUDA execution provider is not available ({Reason}); running on the CPU.", e.Message);
+                _logger.LogWarning("CUDA execution provider is not available ({Reason}); running on the CPU.",
+                    CudaProviderDiagnosis.Explain(e));
             }
         }
         return options;

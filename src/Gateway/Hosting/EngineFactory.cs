@@ -14,7 +14,6 @@ public static class EngineFactory
             {
                 ExecutionProvider = options.ExecutionProvider,
                 DeviceId = options.DeviceId,
-                ProviderLibrary = options.CudaProviderLibrary,
                 IntraOpThreads = options.IntraOpThreads,
                 CudaProviderOptions = options.CudaProviderOptions,
             },

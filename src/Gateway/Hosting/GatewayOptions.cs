@@ -28,10 +28,6 @@ public sealed class GatewayOptions
     /// <summary>With <c>cuda</c>: the GPU to use.</summary>
     public int DeviceId { get; set; }
 
-    /// <summary>With <c>cuda</c>: an execution-provider plugin library to register (ONNX Runtime's plugin API), for a
-    /// core without the CUDA provider built in; unset uses the built-in provider.</summary>
-    public string? CudaProviderLibrary { get; set; }
-
     /// <summary>With <c>cuda</c>: ONNX Runtime CUDA provider options by name, e.g.
     /// <c>Gateway__CudaProviderOptions__cudnn_conv_algo_search=HEURISTIC</c>.</summary>
     public Dictionary<string, string> CudaProviderOptions { get; set; } = [];
