@@ -34,6 +34,9 @@ public sealed class CreditLedger(GatewayDatabase database, CreditAccounts accoun
         return new CreditReservation(() => Release(clientId, cost));
     }
 
+    /// <summary>Whether <paramref name="clientId"/> has a balance to guard (keys not listed are unlimited).</summary>
+    public bool IsMetered(string clientId) => accounts.GrantOf(clientId) is not null;
+
     /// <summary>Records a charge inside <paramref name="write"/>, the same transaction that marks the job done.</summary>
     public static void Charge(SqliteSession write, LedgerEntry entry) =>
         write.Execute("""

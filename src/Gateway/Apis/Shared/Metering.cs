@@ -4,6 +4,7 @@ using Gateway.Auth;
 using Gateway.Credits;
 using Gateway.Diffusion.Pipelines;
 using Gateway.Storage;
+using Microsoft.Extensions.Logging;
 
 namespace Gateway.Apis.Shared;
 
@@ -12,7 +13,7 @@ namespace Gateway.Apis.Shared;
 /// <see cref="CreditCost"/> for each image, reserved before any work (402 when the balance cannot pay), recorded in
 /// the ledger once the images exist, and shown in <c>X-Credits-Charged</c>.
 /// </summary>
-public sealed class Metering(CreditLedger credits, GatewayDatabase database)
+public sealed class Metering(CreditLedger credits, GatewayDatabase database, ILogger<Metering> logger)
 {
     public const string ChargedHeader = "X-Credits-Charged";
 
@@ -30,12 +31,21 @@ public sealed class Metering(CreditLedger credits, GatewayDatabase database)
         using var reservation = credits.Reserve(owner, price);
         var result = await generate();
         var id = $"{dialect}-{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8))}";
-        await database.WriteAsync(write =>
+        try
         {
-            CreditLedger.Charge(write, new LedgerEntry(owner, id, request.Model, width, height, steps, price,
-                Timestamps.ToText(DateTimeOffset.UtcNow)));
-            write.Commit();
-        });
+            await database.WriteAsync(write =>
+            {
+                CreditLedger.Charge(write, new LedgerEntry(owner, id, request.Model, width, height, steps, price,
+                    Timestamps.ToText(DateTimeOffset.UtcNow)));
+                write.Commit();
+            });
+        }
+        catch (StorageUnavailableException e) when (!credits.IsMetered(owner))
+        {
+            // An unlimited key's row is a usage record only: images that need no storage still go out while the
+            // database is unavailable. A metered key's charge must be recorded, so its request fails (503).
+            logger.LogWarning("Usage of {Request} by an unlimited key was not recorded: {Reason}", id, e.Message);
+        }
         SetChargedHeader(http, price);
         return result;
     }
