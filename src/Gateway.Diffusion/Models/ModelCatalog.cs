@@ -109,6 +109,9 @@ public sealed class ModelCatalog
             "linspace" => TimestepSpacing.Linspace,
             var other => throw new ModelLoadException($"{Where("timestep_spacing")}: '{other}' is not leading, trailing or linspace."),
         };
+        var provider = model.ExecutionProvider?.ToLowerInvariant();
+        if (provider is not (null or "cpu" or "cuda"))
+            throw new ModelLoadException($"{Where("execution_provider")}: '{model.ExecutionProvider}' is not cpu or cuda.");
         var maxSide = model.MaxSide ?? Math.Max(2048, Math.Max(native.Width, native.Height));
         if (maxSide < 64)
             throw new ModelLoadException($"{Where("max_side")}: {maxSide} is below 64.");
@@ -135,6 +138,7 @@ public sealed class ModelCatalog
             AestheticScore = model.AestheticScore ?? 6.0,
             NegativeAestheticScore = model.NegativeAestheticScore ?? 2.5,
             TimestepSpacing = spacing,
+            ExecutionProvider = provider,
         };
     }
 
@@ -174,5 +178,6 @@ public sealed class ModelCatalog
         public double? AestheticScore { get; init; }
         public double? NegativeAestheticScore { get; init; }
         public string? TimestepSpacing { get; init; }
+        public string? ExecutionProvider { get; init; }
     }
 }

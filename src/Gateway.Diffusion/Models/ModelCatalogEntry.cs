@@ -50,4 +50,7 @@ public sealed record ModelCatalogEntry
 
     /// <summary>Overrides the export's <c>timestep_spacing</c> (e.g. <c>trailing</c> for SDXL-Turbo served from an SDXL folder).</summary>
     public Schedulers.TimestepSpacing? TimestepSpacing { get; init; }
+
+    /// <summary><c>cpu</c> or <c>cuda</c> for this model's sessions; null: the server's <c>Gateway:ExecutionProvider</c>.</summary>
+    public string? ExecutionProvider { get; init; }
 }

@@ -23,13 +23,13 @@ internal sealed class OnnxModelFile : IDisposable
 
     public InferenceSession Session { get; }
 
-    public static OnnxModelFile Open(OnnxSessionFactory factory, string modelDirectory, string component)
+    public static OnnxModelFile Open(OnnxSessionFactory factory, string modelDirectory, string component, string? provider = null)
     {
         var path = Path.Combine(modelDirectory, component, FileName);
         var displayName = $"{Path.GetFileName(modelDirectory)}/{component}/{FileName}";
         if (!File.Exists(path))
             throw new ModelLoadException($"{displayName}: file not found ({path}).");
-        return new OnnxModelFile(displayName, factory.CreateSession(path, displayName));
+        return new OnnxModelFile(displayName, factory.CreateSession(path, displayName, provider));
     }
 
     public TensorSignature RequireInput(TensorExpectation expected) =>

@@ -40,11 +40,15 @@ public sealed class OnnxSessionFactory
     /// <summary>The provider sessions actually run on: <c>cuda</c> only once a session got it.</summary>
     public string ActiveProvider { get; private set; } = "cpu";
 
-    private bool IsCuda => _options.ExecutionProvider.Equals("cuda", StringComparison.OrdinalIgnoreCase);
+    private bool IsCuda => IsCudaName(_options.ExecutionProvider);
 
-    internal InferenceSession CreateSession(string path, string displayName)
+    private static bool IsCudaName(string provider) => provider.Equals("cuda", StringComparison.OrdinalIgnoreCase);
+
+    /// <param name="provider">A model's own <c>execution_provider</c> (e.g. a small model kept on the CPU of a CUDA
+    /// server); null: the server's.</param>
+    internal InferenceSession CreateSession(string path, string displayName, string? provider = null)
     {
-        using var options = CreateSessionOptions();
+        using var options = CreateSessionOptions(IsCudaName(provider ?? _options.ExecutionProvider));
         try
         {
             return new InferenceSession(path, options);
@@ -71,7 +75,7 @@ public sealed class OnnxSessionFactory
         options.AppendExecutionProvider_CUDA(cuda);
     }
 
-    private SessionOptions CreateSessionOptions()
+    private SessionOptions CreateSessionOptions(bool cuda)
     {
         var options = new SessionOptions
         {
@@ -79,7 +83,7 @@ public sealed class OnnxSessionFactory
             ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
             IntraOpNumThreads = _options.IntraOpThreads,
         };
-        if (IsCuda && !_cudaUnavailable)
+        if (cuda && !_cudaUnavailable)
         {
             try
             {

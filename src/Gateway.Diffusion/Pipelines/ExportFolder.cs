@@ -37,7 +37,7 @@ internal sealed class ExportFolder : IDisposable
     /// <summary>Opens <c>component/model.onnx</c> and keeps what <paramref name="wrap"/> makes of it for disposal on failure.</summary>
     public T Open<T>(string component, Func<OnnxModelFile, T> wrap) where T : IDisposable
     {
-        var file = OnnxModelFile.Open(_sessions, Directory, component);
+        var file = OnnxModelFile.Open(_sessions, Directory, component, Entry.ExecutionProvider);
         try
         {
             return Track(wrap(file));
