@@ -13,7 +13,7 @@ attention over text and image tokens with the 3-axis rotary embedding of the ids
 norm_out + proj_out.
 
   tiny-flux-schnell  FLUX.1-schnell: no guidance input, ids without a batch axis (diffusers ≥ 0.31), shift 1.0.
-  tiny-flux-dev      FLUX.1-dev: the embedded `guidance` input, ids with a batch axis ([1, seq, 3], the older
+  tiny-flux-dev      FLUX.1-dev: the embedded `guidance` input, ids with a batch axis ([B, seq, 3], the older
                      convention: the graph reads row 0), dynamic shifting.
 
 The T5 vocabulary is the 1000-piece unigram model of tests/Gateway.Diffusion.Tests/Fixtures/t5 (spiece.model, its
@@ -296,7 +296,7 @@ def modulate(b, x, shift, scale):
 def ids_input(b, name, length, batched):
     """img_ids / txt_ids: [length, 3], or [batch, length, 3] whose first row is used (diffusers' older convention)."""
     if batched:
-        ids = b.input(name, b.float, [1, length, 3])
+        ids = b.input(name, b.float, ["batch_size", length, 3])
         return b.op("Gather", ids, b.const(0), axis=0)
     return b.input(name, b.float, [length, 3])
 

@@ -15,12 +15,17 @@ internal sealed class DenoiserStepper : IDisposable
     private readonly OnnxTensor _timestep;
     private readonly OnnxTensor _output;
     private readonly OrtIoBinding _binding;
+    private readonly float _timestepDivisor;
 
-    public DenoiserStepper(InferenceSession session, IReadOnlyList<(string Name, OnnxTensor Tensor)> inputs, (string Name, OnnxTensor Tensor) output)
+    /// <param name="sampleInput">The input the latents go to (<c>sample</c>, Flux's <c>hidden_states</c>).</param>
+    /// <param name="timestepDivisor">What each timestep is divided by before it is fed (Flux: 1000, for σ).</param>
+    public DenoiserStepper(InferenceSession session, IReadOnlyList<(string Name, OnnxTensor Tensor)> inputs, (string Name, OnnxTensor Tensor) output,
+        string sampleInput = UNetInputs.Sample, float timestepDivisor = 1f)
     {
         _session = session;
+        _timestepDivisor = timestepDivisor;
         _inputs = inputs.ToDictionary(i => i.Name, i => i.Tensor, StringComparer.Ordinal);
-        _sample = _inputs[UNetInputs.Sample];
+        _sample = _inputs[sampleInput];
         _timestep = _inputs[UNetInputs.Timestep];
         _output = output.Tensor;
         _binding = session.CreateIoBinding();
@@ -45,7 +50,7 @@ internal sealed class DenoiserStepper : IDisposable
 
     public void Run(float timestep, RunOptions runOptions, OnnxClock clock)
     {
-        _timestep.Fill(timestep);
+        _timestep.Fill(timestep / _timestepDivisor);
         clock.Run((this, runOptions), static s =>
         {
             s.Item1._session.RunWithBinding(s.runOptions, s.Item1._binding);
