@@ -46,9 +46,10 @@ internal static class DenoiseLoop
                 lane.Scheduler.ScaleModelInput(lane.Latents, i, scaled);
                 for (var r = 0; r < rowsPerLane; r++) stepper.WriteSample(scaled, lane.FirstRow + r);
             }
+            stepper.SetTimestep(timestep);
             context.Hook?.BeforeUNet(new DenoiseStep(i, timestep, stepper, active, context.Guidance));
 
-            stepper.Run(timestep, context.RunOptions, context.Clock);
+            stepper.Run(context.RunOptions, context.Clock);
 
             foreach (var lane in active)
             {

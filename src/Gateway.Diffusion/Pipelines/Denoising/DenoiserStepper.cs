@@ -48,9 +48,11 @@ internal sealed class DenoiserStepper : IDisposable
 
     public void WriteSample(ReadOnlySpan<float> latents, int row) => _sample.Write(latents, row * RowLength);
 
-    public void Run(float timestep, RunOptions runOptions, OnnxClock clock)
+    /// <summary>Writes the step's timestep (divided as the model takes it), before the step hook sees the inputs.</summary>
+    public void SetTimestep(float timestep) => _timestep.Fill(timestep / _timestepDivisor);
+
+    public void Run(RunOptions runOptions, OnnxClock clock)
     {
-        _timestep.Fill(timestep / _timestepDivisor);
         clock.Run((this, runOptions), static s =>
         {
             s.Item1._session.RunWithBinding(s.runOptions, s.Item1._binding);
