@@ -21,12 +21,17 @@ public static class ImageGenerationEndpoint
             throw new UnknownModelException(call.Model, engine.Catalog.Models.Select(m => m.Id));
         var size = OpenAiSizes.Resolve(model, call.Size, call.AspectRatio);
         var render = RenderSizePlanner.Plan(model, size);
+        // Flux has no negative conditioning: the engine refuses a negative prompt, unless the client lets it be ignored.
+        var ignored = call.IgnoredParams;
+        var negativePrompt = call.NegativePrompt;
+        if (model.Family.IsFlux() && negativePrompt.Length > 0 && call.AllowIgnoredParams)
+            (negativePrompt, ignored) = ("", [.. ignored, "negative_prompt"]);
 
         var result = await engine.GenerateAsync(new GenerationRequest
         {
             Model = model.Id,
             Prompt = call.Prompt,
-            NegativePrompt = call.NegativePrompt,
+            NegativePrompt = negativePrompt,
             Width = render.Width,
             Height = render.Height,
             Seed = call.Seed == 0 ? Seeds.Random() : call.Seed,
@@ -46,7 +51,7 @@ public static class ImageGenerationEndpoint
         }
 
         http.Response.Headers["X-Seed"] = result.Images[0].Seed.ToString(CultureInfo.InvariantCulture);
-        if (call.IgnoredParams.Count > 0) http.Response.Headers["X-Ignored-Params"] = string.Join(", ", call.IgnoredParams);
+        if (ignored.Count > 0) http.Response.Headers["X-Ignored-Params"] = string.Join(", ", ignored);
         return Results.Json(new ImageGenerationResponse(DateTimeOffset.UtcNow.ToUnixTimeSeconds(), data));
     }
 }

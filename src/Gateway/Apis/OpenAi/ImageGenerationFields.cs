@@ -14,7 +14,8 @@ public sealed record ImageGenerationCall(
     ulong Seed,
     int Count,
     bool ResponseAsUrl,
-    IReadOnlyList<string> IgnoredParams);
+    IReadOnlyList<string> IgnoredParams,
+    bool AllowIgnoredParams = false);
 
 /// <summary>The fields of <c>POST /v1/images/generations</c>, their defaults and limits.</summary>
 public static class ImageGenerationFields
@@ -49,6 +50,6 @@ public static class ImageGenerationFields
 
         return new ImageGenerationCall(model, prompt, aspectRatio, size, negativePrompt,
             Enum.Parse<ImageFormat>(outputFormat, ignoreCase: true), (ulong)seed, (int)count,
-            responseFormat == "url", unknown);
+            responseFormat == "url", unknown, allowIgnored);
     }
 }
