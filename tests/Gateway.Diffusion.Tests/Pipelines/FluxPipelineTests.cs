@@ -100,6 +100,16 @@ public sealed class FluxPipelineTests : IClassFixture<FluxPipelineTests.Models>
     }
 
     [Fact]
+    public void A_prompt_longer_than_t5s_length_is_truncated_with_a_warning()
+    {
+        var (recorder, result) = Run(_models.Schnell, Request() with { Prompt = string.Join(" ", Enumerable.Repeat("lighthouse", 200)) });
+
+        Assert.Contains(result.Warnings, w => w.Contains("only the first 255 were used"));   // T5: 256 ids, EOS last
+        Assert.Contains(result.Warnings, w => w.Contains("only the first 75 were used"));    // CLIP: 77 ids, BOS and EOS
+        Assert.Equal(256 * 32, recorder.Steps[0].Hidden.Length);
+    }
+
+    [Fact]
     public void Dev_embeds_guidance_and_shifts_by_the_packed_sequence_length()
     {
         var (recorder, result) = Run(_models.Dev, Request("tiny-flux-dev") with { Steps = 6, Guidance = null });
