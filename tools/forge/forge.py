@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Forge tiny, random-weight Stable Diffusion (1.x and XL) ONNX models for Gateway's tests.
+"""Forge tiny, random-weight Stable Diffusion (1.x and XL) and Flux ONNX models for Gateway's tests.
 
 The models use the real diffusers/optimum ONNX export layout (model_index.json, scheduler/, tokenizer/,
 text_encoder/, unet/, vae_decoder/, vae_encoder/) and the real input/output names, element types and
@@ -21,6 +21,8 @@ and three SDXL (float32; see sdxl.py):
   tiny-sdxl-legacy   the same weights in the 2023 optimum I/O: int32 input_ids, `timestep` float32
                      [batch_size], vae_encoder `latent_sample`.
   tiny-sdxl-refiner  StableDiffusionXLImg2ImgPipeline: tokenizer_2/text_encoder_2 only, `time_ids` [B, 5].
+and two Flux (float32; see flux.py): tiny-flux-schnell and tiny-flux-dev (CLIP + T5 encoders, a transformer
+on 2×2-packed 16-channel latents, the 16-channel VAE halves with Flux's scaling and shift).
 
 The output is deterministic (fixed seeds, no timestamps, fixed JSON key order), so CI can regenerate it
 and `diff -r` it against the committed copy. Needs only numpy and onnx (Debian: python3-numpy python3-onnx).
@@ -51,7 +53,8 @@ from onnx import TensorProto, helper, numpy_helper
 OPSET = 17
 IR_VERSION = 8
 SEED = 20261123
-VARIANTS = ("tiny-sd", "tiny-sd-fp16", "tiny-sdxl", "tiny-sdxl-legacy", "tiny-sdxl-refiner")
+VARIANTS = ("tiny-sd", "tiny-sd-fp16", "tiny-sdxl", "tiny-sdxl-legacy", "tiny-sdxl-refiner", "tiny-flux-schnell",
+            "tiny-flux-dev")
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TOKENIZER_DIR = os.path.join(HERE, "..", "..", "tests", "Gateway.Diffusion.Tests", "Fixtures", "clip")
@@ -537,7 +540,8 @@ VAE_ENC_FEATURE_GAIN = 3.6       # latent channel 3: a random feature, std ≈ 0
 VAE_DEC_TEXTURE = 0.15           # decoder texture = 0.15 · tanh(trunk's conv_out): |·| < 0.15, mean ≈ 0.03
 
 
-def build_vae_decoder(fp16, scaling_factor=VAE_SCALING_FACTOR, seed=SEED + 3):
+def build_vae_decoder(fp16, scaling_factor=VAE_SCALING_FACTOR, seed=SEED + 3, latent_channels=LATENT_CHANNELS,
+                      shift_factor=0.0):
     """AutoencoderKL decoder: post_quant_conv, conv_in, a ResNet block, three (nearest ×2 + conv) ups, plus
     a colour shortcut.
 
@@ -546,9 +550,11 @@ def build_vae_decoder(fp16, scaling_factor=VAE_SCALING_FACTOR, seed=SEED + 3):
     is ≤ 1, which holds for any encoded [-1, 1] image; larger latents, like those this random UNet drifts
     to in txt2img, are scaled to about std 0.5), soft-clips it (identity on [-1, 1], tanh shoulder up to
     ±1.25), and linearly resizes it ×8. The random trunk adds a texture of std ≈ 0.05 on top.
+    With a shift_factor (Flux: the pipeline decodes latents / scaling_factor + shift_factor) the colour rows
+    subtract it again, so the colour still leaves post_quant_conv in pixel units.
     """
     b = Builder("vae_decoder", fp16, seed)
-    n = LATENT_CHANNELS
+    n = latent_channels
     z = b.input("latent_sample", b.float, ["batch_size", n, "latent_height", "latent_width"])
     channels = list(reversed(VAE_CHANNELS))          # 16, 16, 8, 8 for 1/8, 1/4, 1/2, 1/1
 
@@ -557,7 +563,7 @@ def build_vae_decoder(fp16, scaling_factor=VAE_SCALING_FACTOR, seed=SEED + 3):
         w[:VAE_COLOUR] = 0.0
         w[:VAE_COLOUR, :VAE_COLOUR, 0, 0] = scaling_factor * np.eye(VAE_COLOUR, dtype=np.float32)
         bias = b.draw([n], 0.02)
-        bias[:VAE_COLOUR] = 0.0
+        bias[:VAE_COLOUR] = -scaling_factor * shift_factor if shift_factor else 0.0
         h = b.op("Conv", z, b.tensor("weight", w), b.tensor("bias", bias), kernel_shape=[1, 1])
 
     with b.scope("colour_shortcut"):
@@ -592,7 +598,8 @@ def build_vae_decoder(fp16, scaling_factor=VAE_SCALING_FACTOR, seed=SEED + 3):
     return b.model()
 
 
-def build_vae_encoder(fp16, parameters, scaling_factor=VAE_SCALING_FACTOR, seed=SEED + 4):
+def build_vae_encoder(fp16, parameters, scaling_factor=VAE_SCALING_FACTOR, seed=SEED + 4,
+                      latent_channels=LATENT_CHANNELS, shift_factor=0.0):
     """AutoencoderKL encoder: conv_in, three stride-2 convs (÷8), conv_out to mean ++ log-variance, quant_conv,
     plus a colour shortcut.
 
@@ -600,10 +607,12 @@ def build_vae_encoder(fp16, parameters, scaling_factor=VAE_SCALING_FACTOR, seed=
     0..2; the random trunk adds a small residual there, a random feature on channel 3, and the
     log-variance (≈ -8, like a real VAE's, so sampling barely moves the mean). Without `parameters` it
     returns the mean only (`latent_sample`, deterministic, instead of the old converter's random sample;
-    tiny-sd), with it both (`latent_parameters`, as newer optimum exports do; tiny-sd-fp16).
+    tiny-sd), with it both (`latent_parameters`, as newer optimum exports do; tiny-sd-fp16). Channels past
+    the colour are random features; a shift_factor is added to the colour (Flux's pipeline encodes as
+    (latents − shift_factor) · scaling_factor).
     """
     b = Builder("vae_encoder", fp16, seed)
-    n = LATENT_CHANNELS
+    n = latent_channels
     x = b.input("sample", b.float, ["batch_size", 3, "height", "width"])
     with b.scope("encoder"):
         h = b.conv(x, "conv_in", 3, VAE_CHANNELS[0])
@@ -615,7 +624,7 @@ def build_vae_encoder(fp16, parameters, scaling_factor=VAE_SCALING_FACTOR, seed=
         h = b.conv(h, "conv_out", VAE_CHANNELS[3], 2 * n, gain=1.4)
     # quant_conv (1×1): small colour residual rows, a modest random feature on channel 3, and
     # log-variance rows biased to about -8.
-    row_gain = [VAE_ENC_COLOUR_RESIDUAL] * VAE_COLOUR + [VAE_ENC_FEATURE_GAIN] + [0.5] * n
+    row_gain = [VAE_ENC_COLOUR_RESIDUAL] * VAE_COLOUR + [VAE_ENC_FEATURE_GAIN] * (n - VAE_COLOUR) + [0.5] * n
     with b.scope("quant_conv"):
         w = b.param("weight", [2 * n, 2 * n, 1, 1], np.reshape(row_gain, [-1, 1, 1, 1]) / math.sqrt(2 * n))
         bias = b.param("bias", [2 * n], 0.02, mean=[0.0] * n + [-8.0] * n)
@@ -625,7 +634,12 @@ def build_vae_encoder(fp16, parameters, scaling_factor=VAE_SCALING_FACTOR, seed=
         pooled = b.op("AveragePool", x, kernel_shape=[8, 8], strides=[8, 8], ceil_mode=1)
         w = np.zeros([2 * n, 3, 1, 1], np.float32)
         w[:VAE_COLOUR, :, 0, 0] = np.eye(VAE_COLOUR, dtype=np.float32) / scaling_factor
-        shortcut = b.op("Conv", pooled, b.tensor("weight", w), kernel_shape=[1, 1])
+        if shift_factor:
+            shift = np.zeros([2 * n], np.float32)
+            shift[:VAE_COLOUR] = shift_factor
+            shortcut = b.op("Conv", pooled, b.tensor("weight", w), b.tensor("bias", shift), kernel_shape=[1, 1])
+        else:
+            shortcut = b.op("Conv", pooled, b.tensor("weight", w), kernel_shape=[1, 1])
     if parameters:
         b.op("Add", moments, shortcut, out="latent_parameters")
         b.output("latent_parameters", b.float, ["batch_size", 2 * n, "latent_height", "latent_width"])
@@ -727,6 +741,10 @@ def forge(out_dir, variant):
     if variant.startswith("tiny-sdxl"):
         import sdxl  # tools/forge/sdxl.py
         sdxl.forge_sdxl(root, variant)
+        return
+    if variant.startswith("tiny-flux"):
+        import flux  # tools/forge/flux.py
+        flux.forge_flux(root, variant)
         return
 
     write_json(os.path.join(root, "model_index.json"), MODEL_INDEX)

@@ -91,6 +91,10 @@ public sealed class ModelCatalog
             throw new ModelLoadException($"{Where("default_guidance")}: {model.DefaultGuidance} is outside 0..30.");
         if (!string.IsNullOrEmpty(model.DefaultSampler) && !SchedulerFactory.IsKnown(model.DefaultSampler))
             throw new ModelLoadException($"{Where("default_sampler")}: '{model.DefaultSampler}' is not a known sampler ({string.Join(", ", SchedulerFactory.Names)}).");
+        if (!string.IsNullOrEmpty(model.DefaultSampler) && SchedulerFactory.IsFlowMatch(model.DefaultSampler) != family.IsFlux())
+            throw new ModelLoadException(family.IsFlux()
+                ? $"{Where("default_sampler")}: Flux models take only the flow-matching sampler (Flow Euler), not '{model.DefaultSampler}'."
+                : $"{Where("default_sampler")}: '{model.DefaultSampler}' is Flux's flow-matching sampler; {family.ToName()} models predict noise.");
         if (model.CreditMultiplier is < 0)
             throw new ModelLoadException($"{Where("credit_multiplier")}: must not be negative.");
         if (model.HighNoiseFrac is { } fraction && !(fraction > 0 && fraction < 1))

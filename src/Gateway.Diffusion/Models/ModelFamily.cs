@@ -14,6 +14,10 @@ public enum ModelFamily
     Lcm,
     Composite15,
     CompositeXl,
+    /// <summary>FLUX.1-schnell: the timestep-distilled Flux transformer, no guidance.</summary>
+    FluxSchnell,
+    /// <summary>FLUX.1-dev: the guidance-distilled Flux transformer, guidance as an embedded input.</summary>
+    FluxDev,
 }
 
 /// <summary>The pipeline that runs a family: what conditions the UNet and how.</summary>
@@ -25,6 +29,8 @@ public enum PipelineKind
     StableDiffusionXl,
     /// <summary>SDXL refiner: the second CLIP encoder only, with aesthetic-score time ids.</summary>
     StableDiffusionXlRefiner,
+    /// <summary>Flux: a transformer on packed latents, CLIP-L's pooled embedding and T5's hidden states, flow matching.</summary>
+    Flux,
 }
 
 public static class ModelFamilies
@@ -40,6 +46,8 @@ public static class ModelFamilies
         ["lcm"] = ModelFamily.Lcm,
         ["composite15"] = ModelFamily.Composite15,
         ["compositexl"] = ModelFamily.CompositeXl,
+        ["flux-schnell"] = ModelFamily.FluxSchnell,
+        ["flux-dev"] = ModelFamily.FluxDev,
     };
 
     public static IReadOnlyCollection<string> Names => ByName.Keys;
@@ -52,12 +60,18 @@ public static class ModelFamilies
     {
         ModelFamily.Sdxl10 or ModelFamily.SdxlTurbo or ModelFamily.SsdOneB or ModelFamily.CompositeXl => PipelineKind.StableDiffusionXl,
         ModelFamily.SdxlRefiner => PipelineKind.StableDiffusionXlRefiner,
+        ModelFamily.FluxSchnell or ModelFamily.FluxDev => PipelineKind.Flux,
         _ => PipelineKind.StableDiffusion,
     };
 
     /// <summary>SDXL-class families: two text encoders (or the refiner's second one) and size conditioning.</summary>
-    public static bool IsXl(this ModelFamily family) => family.Pipeline() != PipelineKind.StableDiffusion;
+    public static bool IsXl(this ModelFamily family) =>
+        family.Pipeline() is PipelineKind.StableDiffusionXl or PipelineKind.StableDiffusionXlRefiner;
+
+    /// <summary>Flux families: flow matching on packed latents, no classifier-free guidance, no negative prompt.</summary>
+    public static bool IsFlux(this ModelFamily family) => family.Pipeline() == PipelineKind.Flux;
 
     /// <summary>The VAE latent scale when the export's config does not state one (diffusers' defaults).</summary>
-    public static float DefaultVaeScalingFactor(this ModelFamily family) => family.IsXl() ? 0.13025f : 0.18215f;
+    public static float DefaultVaeScalingFactor(this ModelFamily family) =>
+        family.IsFlux() ? 0.3611f : family.IsXl() ? 0.13025f : 0.18215f;
 }

@@ -67,6 +67,19 @@ internal sealed class ExportFolder : IDisposable
         }
     }
 
+    /// <summary>A T5 tokenizer from <c>component/spiece.model</c>, <paramref name="maxLength"/> ids a prompt.</summary>
+    public T5Tokenizer T5Tokenizer(string component, int maxLength)
+    {
+        try
+        {
+            return Text.T5Tokenizer.Load(Path.Combine(Directory, component), maxLength);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidDataException)
+        {
+            throw new ModelLoadException($"{Name}/{component}: {e.Message}", e);
+        }
+    }
+
     public SchedulerConfig SchedulerConfig()
     {
         var path = Path.Combine(Directory, "scheduler", "scheduler_config.json");
@@ -91,6 +104,9 @@ internal sealed class ExportFolder : IDisposable
         var encoder = Has("vae_encoder") ? Open("vae_encoder", file => new VaeEncoder(file)) : null;
         return (decoder, encoder, scaling);
     }
+
+    /// <summary>The latent shift of <c>vae_decoder/config.json</c>'s <c>shift_factor</c> (Flux: 0.1159), 0 when absent.</summary>
+    public float VaeShiftFactor() => (float?)ComponentConfig.ReadNumber(Directory, "vae_decoder", "shift_factor") ?? 0f;
 
     /// <summary>A boolean of <c>model_index.json</c>, or <paramref name="fallback"/> when the file or the key is absent.</summary>
     public bool IndexFlag(string key, bool fallback)

@@ -145,7 +145,8 @@ internal static class GenerationRun
         var request = member.Request;
         var resolved = member.Resolved;
         var channels = model.UNet.LatentChannels;
-        var latentLength = channels * (request.Height / 8) * (request.Width / 8);
+        var (latentHeight, latentWidth) = (request.Height / 8, request.Width / 8);
+        var latentLength = channels * latentHeight * latentWidth;
         var initPixels = request.InitImage is { } init
             ? VaeImageConversion.ToPlanar(ImageCodec.Resize(init.Image, request.Width, request.Height))
             : null;
@@ -163,6 +164,7 @@ internal static class GenerationRun
             else
             {
                 var clean = model.VaeEncoder!.Encode(initPixels, request.Height, request.Width, channels, generator, runOptions, onnx);
+                if (model.VaeShiftFactor != 0) TensorPrimitives.Subtract(clean, model.VaeShiftFactor, clean);
                 TensorPrimitives.Multiply(clean, model.VaeScalingFactor, clean);
                 var start = resolved.Start;
                 if (start < scheduler.Timesteps.Count)
@@ -176,14 +178,19 @@ internal static class GenerationRun
                     clean.CopyTo(latents);
                 }
             }
+            // Noise and image latents are made in the VAE's layout, as diffusers does, so a seed gives the same image.
+            latents = model.UNet.Layout.FromVae(latents, channels, latentHeight, latentWidth);
             yield return new DenoiseLane(member, seed, latents, generator, resolved.Guidance) { Scheduler = scheduler };
         }
     }
 
     private static PixelImage Decode(LoadedModel model, float[] latents, BatchKey key, RunOptions runOptions, OnnxClock onnx)
     {
+        var (channels, latentHeight, latentWidth) = (model.UNet.LatentChannels, key.Height / 8, key.Width / 8);
+        latents = model.UNet.Layout.ToVae(latents, channels, latentHeight, latentWidth);
         TensorPrimitives.Divide(latents, model.VaeScalingFactor, latents);
-        var pixels = model.VaeDecoder.Decode(latents, model.UNet.LatentChannels, key.Height / 8, key.Width / 8, runOptions, onnx);
+        if (model.VaeShiftFactor != 0) TensorPrimitives.Add(latents, model.VaeShiftFactor, latents);
+        var pixels = model.VaeDecoder.Decode(latents, channels, latentHeight, latentWidth, runOptions, onnx);
         // An fp16 SDXL VAE overflows to NaN/∞ and would otherwise give a black image.
         if (!float.IsFinite(TensorPrimitives.Sum(pixels)))
             throw new ModelOutputException(model.Entry.Id,

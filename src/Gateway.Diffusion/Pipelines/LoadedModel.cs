@@ -11,8 +11,9 @@ namespace Gateway.Diffusion.Pipelines;
 /// every request. The family decides the text conditioning (<see cref="Text"/>) and whether the UNet gets SDXL's
 /// <see cref="TimeIds"/>; the run itself is the same for all (<see cref="GenerationRun"/>).
 /// </summary>
+/// <param name="vaeShiftFactor">The VAE reads latents / scaling + shift (Flux's 0.1159; 0 for Stable Diffusion).</param>
 internal sealed class LoadedModel(ModelCatalogEntry entry, SchedulerConfig schedulerConfig, TextConditioner text, Denoiser unet,
-    VaeDecoder vaeDecoder, VaeEncoder? vaeEncoder, float vaeScalingFactor, TimeIds? timeIds) : IDisposable
+    VaeDecoder vaeDecoder, VaeEncoder? vaeEncoder, float vaeScalingFactor, TimeIds? timeIds, float vaeShiftFactor = 0f) : IDisposable
 {
     public ModelCatalogEntry Entry { get; } = entry;
     public SchedulerConfig SchedulerConfig { get; } = schedulerConfig;
@@ -22,7 +23,8 @@ internal sealed class LoadedModel(ModelCatalogEntry entry, SchedulerConfig sched
     /// <summary>Null when the export has no <c>vae_encoder/</c>: such a model cannot do image-to-image.</summary>
     public VaeEncoder? VaeEncoder { get; } = vaeEncoder;
     public float VaeScalingFactor { get; } = vaeScalingFactor;
-    /// <summary>SDXL's size (base) or aesthetic (refiner) conditioning; null for SD 1.x / 2.x.</summary>
+    public float VaeShiftFactor { get; } = vaeShiftFactor;
+    /// <summary>SDXL's size (base) or aesthetic (refiner) conditioning; null for SD 1.x / 2.x and Flux.</summary>
     public TimeIds? TimeIds { get; } = timeIds;
 
     public void Dispose()

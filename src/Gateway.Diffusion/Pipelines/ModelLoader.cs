@@ -2,6 +2,7 @@ using Gateway.Diffusion.Models;
 using Gateway.Diffusion.Onnx;
 using Gateway.Diffusion.Pipelines.Conditioning;
 using Gateway.Diffusion.Pipelines.Denoising;
+using Gateway.Diffusion.Pipelines.Flux;
 using Gateway.Diffusion.Pipelines.StableDiffusion;
 using Gateway.Diffusion.Pipelines.StableDiffusionXl;
 
@@ -19,6 +20,7 @@ internal static class ModelLoader
         {
             PipelineKind.StableDiffusionXl => StableDiffusionXlLoader.LoadBase(folder),
             PipelineKind.StableDiffusionXlRefiner => StableDiffusionXlLoader.LoadRefiner(folder),
+            PipelineKind.Flux => FluxLoader.Load(folder),
             _ => StableDiffusionLoader.Load(folder),
         };
         CheckTextFitsUNet(model.Text, model.UNet);
@@ -31,10 +33,10 @@ internal static class ModelLoader
             throw new ModelLoadException(
                 $"{unet.DisplayName}: input '{UNetInputs.EncoderHiddenStates}' wants hidden size {wanted}, but the text encoders give {hidden} " +
                 $"({string.Join(" + ", text.Stages.Select(s => $"{s.Encoder.DisplayName}: {s.Encoder.HiddenSize}"))}).");
-        if (unet.HasInput(UNetInputs.TextEmbeds) && !text.Pools)
-            throw new ModelLoadException($"{unet.DisplayName}: input '{UNetInputs.TextEmbeds}' needs a pooled text embedding, which no text encoder gives.");
+        if (unet.PooledInput is { } pooledInput && !text.Pools)
+            throw new ModelLoadException($"{unet.DisplayName}: input '{pooledInput}' needs a pooled text embedding, which no text encoder gives.");
         if (text.PooledSize is { } pooled && unet.PooledSize is { } wantedPooled && pooled != wantedPooled)
             throw new ModelLoadException(
-                $"{unet.DisplayName}: input '{UNetInputs.TextEmbeds}' wants {wantedPooled} values, but the pooling text encoder gives {pooled}.");
+                $"{unet.DisplayName}: input '{unet.PooledInput}' wants {wantedPooled} values, but the pooling text encoder gives {pooled}.");
     }
 }

@@ -33,9 +33,11 @@ internal static class RequestValidator
         var sampler = string.IsNullOrWhiteSpace(request.Sampler) ? entry.DefaultSampler : request.Sampler.Trim();
         if (string.IsNullOrWhiteSpace(request.Prompt))
             throw new InvalidGenerationRequestException("prompt", "The prompt must not be empty.");
+        if (entry.Family.IsFlux()) CheckFlux(entry, request, sampler);
         foreach (var (name, value) in new[] { ("prompt_2", request.Prompt2), ("negative_prompt_2", request.NegativePrompt2) })
         {
-            if (!string.IsNullOrEmpty(value) && !entry.Family.IsXl())
+            var flux2 = name == "prompt_2" && entry.Family.IsFlux();   // Flux's prompt_2 is T5's prompt
+            if (!string.IsNullOrEmpty(value) && !entry.Family.IsXl() && !flux2)
                 throw new InvalidGenerationRequestException(name,
                     $"'{name}' feeds SDXL's second text encoder; model '{entry.Id}' ({entry.Family.ToName()}) has one text encoder.",
                     InvalidGenerationRequestException.UnsupportedParameter);
@@ -53,7 +55,7 @@ internal static class RequestValidator
         if (!string.IsNullOrWhiteSpace(sampler) && !SchedulerFactory.IsKnown(sampler))
             throw new InvalidGenerationRequestException("sampler",
                 $"Unknown sampler '{sampler}'. Valid samplers: {string.Join(", ", SchedulerFactory.Names)}.");
-        if (!string.IsNullOrWhiteSpace(sampler) && SchedulerFactory.IsFlowMatch(sampler))
+        if (!string.IsNullOrWhiteSpace(sampler) && SchedulerFactory.IsFlowMatch(sampler) && !entry.Family.IsFlux())
             throw new InvalidGenerationRequestException("sampler",
                 $"'{sampler}' is the flow-matching sampler of Flux models; model '{entry.Id}' ({entry.Family.ToName()}) takes " +
                 $"{string.Join(", ", SchedulerFactory.Names.Where(n => !SchedulerFactory.IsFlowMatch(n)))}.");
@@ -67,12 +69,13 @@ internal static class RequestValidator
                 throw new InvalidGenerationRequestException("strength", $"Strength must be 0..1; got {init.Strength}.");
         }
 
-        var schedule = new SchedulerSource(sampler, model.SchedulerConfig, steps, entry.Id);
+        var schedule = new SchedulerSource(sampler, model.SchedulerConfig, steps, entry.Id,
+            model.UNet.Layout.ImageSequenceLength(request.Height / 8, request.Width / 8));
         var prototype = schedule.Create();
         var timesteps = prototype.Timesteps;
         var start = request.InitImage is { } image ? prototype.StartIndexForStrength(image.Strength) : 0;
-        var mode = model.UNet.GuidanceEmbeddingSize is not null ? GuidanceMode.Embedded
-            : guidance > 1.0 ? GuidanceMode.ClassifierFree
+        var mode = model.UNet.EmbedsGuidance ? GuidanceMode.Embedded
+            : guidance > 1.0 && model.UNet.ClassifierFreeGuidance ? GuidanceMode.ClassifierFree
             : GuidanceMode.None;
 
         var end = timesteps.Count;
@@ -95,5 +98,27 @@ internal static class RequestValidator
         var key = new BatchKey(entry.Id, request.Width, request.Height, steps, sampler.ToLowerInvariant(), mode, start,
             plan?.Model.Entry.Id, plan?.Start ?? 0);
         return new ResolvedGeneration(steps, guidance, sampler, mode, schedule, start, end, timesteps.Count, plan, key);
+    }
+
+    /// <summary>What Flux cannot take: a negative prompt (no classifier-free guidance, so nothing to guide away from),
+    /// a noise-prediction sampler, or a size its 2×2 latent packing cannot split.</summary>
+    private static void CheckFlux(ModelCatalogEntry entry, GenerationRequest request, string sampler)
+    {
+        foreach (var (name, value) in new[] { ("negative_prompt", request.NegativePrompt), ("negative_prompt_2", request.NegativePrompt2) })
+        {
+            if (!string.IsNullOrEmpty(value))
+                throw new InvalidGenerationRequestException(name,
+                    $"Model '{entry.Id}' ({entry.Family.ToName()}) has no negative conditioning: Flux runs without classifier-free " +
+                    $"guidance, so '{name}' would have no effect. Leave it out.");
+        }
+        if (!string.IsNullOrWhiteSpace(sampler) && SchedulerFactory.IsKnown(sampler) && !SchedulerFactory.IsFlowMatch(sampler))
+            throw new InvalidGenerationRequestException("sampler",
+                $"Model '{entry.Id}' ({entry.Family.ToName()}) is a flow-matching model and takes only the Flow Euler sampler; got '{sampler}'.");
+        foreach (var (name, value) in new[] { ("width", request.Width), ("height", request.Height) })
+        {
+            if (value % 16 != 0)
+                throw new InvalidGenerationRequestException(name,
+                    $"The {name} must be a multiple of 16 for Flux model '{entry.Id}' (its latents are packed in 2×2 patches); got {value}.");
+        }
     }
 }

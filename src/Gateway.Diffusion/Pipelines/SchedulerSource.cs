@@ -7,14 +7,17 @@ namespace Gateway.Diffusion.Pipelines;
 /// validation, then one per lane, since a scheduler carries per-image state. Limits of a particular scheduler
 /// (LCM's step count, a prediction type it lacks) become request errors.
 /// </summary>
-internal sealed record SchedulerSource(string Sampler, SchedulerConfig Config, int Steps, string ModelId)
+/// <param name="ImageSequenceLength">The packed latent sequence length a flow-matching schedule shifts by (Flux), or null.</param>
+internal sealed record SchedulerSource(string Sampler, SchedulerConfig Config, int Steps, string ModelId, int? ImageSequenceLength = null)
 {
     /// <exception cref="InvalidGenerationRequestException">The scheduler cannot run these steps on this model.</exception>
     public IScheduler Create()
     {
         try
         {
-            return SchedulerFactory.Create(Sampler, Config, Steps);
+            return ImageSequenceLength is { } length
+                ? SchedulerFactory.Create(Sampler, Config, Steps, length)
+                : SchedulerFactory.Create(Sampler, Config, Steps);
         }
         catch (ArgumentOutOfRangeException e) when (e.ParamName == "inferenceSteps")
         {

@@ -6,7 +6,7 @@ namespace Gateway.Diffusion.Text;
 /// <summary>
 /// A CLIP text encoder export: token ids to one chosen per-token hidden-state output (the last layer for SD 1.x,
 /// a penultimate <c>hidden_states.N</c> for SDXL) and, optionally, a pooled embedding (<c>text_embeds</c> of a
-/// CLIP with projection).
+/// CLIP with projection). Flux's T5 encoder has the same I/O (<c>input_ids</c> → <c>last_hidden_state</c>) and is read with it.
 /// </summary>
 internal sealed class ClipTextEncoder : IDisposable
 {

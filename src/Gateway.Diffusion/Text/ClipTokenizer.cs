@@ -13,7 +13,7 @@ namespace Gateway.Diffusion.Text;
 /// special_tokens_map.json names is matched literally in the prompt; with SDXL's tokenizer_2 that turns each "!"
 /// into the pad id 0, as diffusers does (OpenCLIP itself would not).
 /// </remarks>
-public sealed class ClipTokenizer
+public sealed class ClipTokenizer : ITextTokenizer
 {
     /// <summary>
     /// How many tokens <see cref="Encode"/> counts at most. Only the first <see cref="ModelMaxLength"/> − 2 are ever
@@ -51,6 +51,9 @@ public sealed class ClipTokenizer
 
     /// <summary>Length of every encoded sequence, BOS and EOS included.</summary>
     public int ModelMaxLength { get; }
+
+    /// <summary>Tokens that fit between BOS and EOS.</summary>
+    public int MaxPromptTokens => ModelMaxLength - 2;
 
     /// <summary>
     /// Loads a diffusers <c>tokenizer/</c> folder: vocab.json, merges.txt, special_tokens_map.json and, optionally,

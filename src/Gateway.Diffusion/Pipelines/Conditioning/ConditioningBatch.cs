@@ -34,7 +34,7 @@ internal sealed class ConditioningBatch
             var tokens = stage.Tokenizer.Encode(text);
             var name = stage.Prompt == PromptSlot.Second && texts.Second is not null ? $"{what} 2" : what;
             var count = tokens.TokenCountIsLowerBound ? $"at least {tokens.TokenCount}" : $"{tokens.TokenCount}";
-            var warning = $"The {name} is {count} tokens; only the first {stage.Tokenizer.ModelMaxLength - 2} were used.";
+            var warning = $"The {name} is {count} tokens; only the first {stage.Tokenizer.MaxPromptTokens} were used.";
             if (tokens.Truncated && !warnings.Contains(warning)) warnings.Add(warning);
             if (_encoded[i].ContainsKey(text) || _pending[i].ContainsKey(text)) continue;
             if (stage.Cache.TryGet(text, out var cached)) _encoded[i][text] = cached;
@@ -51,12 +51,12 @@ internal sealed class ConditioningBatch
     /// <summary>Runs each encoder once over its pending texts.</summary>
     public void EncodePending()
     {
-        var sequence = _conditioner.SequenceLength;
         for (var i = 0; i < _conditioner.Stages.Count; i++)
         {
             var pending = _pending[i];
             if (pending.Count == 0) continue;
             var stage = _conditioner.Stages[i];
+            var sequence = stage.Tokenizer.ModelMaxLength;
             var texts = pending.Keys.ToList();
             var ids = new int[texts.Count * sequence];
             for (var t = 0; t < texts.Count; t++) pending[texts[t]].CopyTo(ids, t * sequence);
@@ -77,9 +77,10 @@ internal sealed class ConditioningBatch
     public TextConditioning Get(PromptTexts texts)
     {
         var stages = _conditioner.Stages;
-        var parts = new EncodedText[stages.Count];
-        for (var i = 0; i < stages.Count; i++) parts[i] = _encoded[i][texts.For(stages[i].Prompt)];
-        var pooled = parts.Select(p => p.Pooled).FirstOrDefault(p => p is not null);
+        var encoded = new EncodedText[stages.Count];
+        for (var i = 0; i < stages.Count; i++) encoded[i] = _encoded[i][texts.For(stages[i].Prompt)];
+        var pooled = encoded.Select(p => p.Pooled).FirstOrDefault(p => p is not null);
+        var parts = encoded.Where((_, i) => stages[i].GivesHidden).ToArray();
         if (parts.Length == 1) return new TextConditioning(parts[0].Hidden, pooled);
 
         var sequence = _conditioner.SequenceLength;

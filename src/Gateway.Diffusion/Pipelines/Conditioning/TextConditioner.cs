@@ -5,8 +5,9 @@ using Microsoft.ML.OnnxRuntime;
 namespace Gateway.Diffusion.Pipelines.Conditioning;
 
 /// <summary>
-/// A model's text conditioning: its encoder stages (SD 1.x: one; SDXL: CLIP-L then OpenCLIP bigG; the refiner: bigG),
-/// their hidden states concatenated on the hidden axis, and the pooled embedding of the stage that pools.
+/// A model's text conditioning: its encoder stages (SD 1.x: one; SDXL: CLIP-L then OpenCLIP bigG; the refiner: bigG;
+/// Flux: CLIP-L for the pooled embedding only, then T5), the hidden states of those that give them concatenated on the
+/// hidden axis, and the pooled embedding of the stage that pools.
 /// </summary>
 internal sealed class TextConditioner : IDisposable
 {
@@ -19,21 +20,23 @@ internal sealed class TextConditioner : IDisposable
     {
         if (stages.Count == 0) throw new ArgumentException("A model needs at least one text encoder.", nameof(stages));
         _stages = [.. stages];
-        SequenceLength = _stages[0].Tokenizer.ModelMaxLength;
-        if (_stages.FirstOrDefault(s => s.Tokenizer.ModelMaxLength != SequenceLength) is { } odd)
+        var hiddenStages = _stages.Where(s => s.GivesHidden).ToArray();
+        if (hiddenStages.Length == 0) throw new ArgumentException("At least one encoder must give hidden states.", nameof(stages));
+        SequenceLength = hiddenStages[0].Tokenizer.ModelMaxLength;
+        if (hiddenStages.FirstOrDefault(s => s.Tokenizer.ModelMaxLength != SequenceLength) is { } odd)
             throw new ModelLoadException(
                 $"{modelName}: the tokenizers disagree on model_max_length ({SequenceLength} and {odd.Tokenizer.ModelMaxLength}); " +
                 "their hidden states are concatenated token by token, so they must be equal.");
         if (_stages.Count(s => s.Encoder.Pools) > 1)
             throw new ArgumentException("At most one encoder may give the pooled embedding.", nameof(stages));
         ForceZerosForEmptyNegative = forceZerosForEmptyNegative;
-        HiddenSize = _stages.All(s => s.Encoder.HiddenSize is not null) ? _stages.Sum(s => s.Encoder.HiddenSize!.Value) : null;
+        HiddenSize = hiddenStages.All(s => s.Encoder.HiddenSize is not null) ? hiddenStages.Sum(s => s.Encoder.HiddenSize!.Value) : null;
         PooledSize = _stages.Select(s => s.Encoder.PooledSize).FirstOrDefault(p => p is not null);
     }
 
     public IReadOnlyList<TextEncoderStage> Stages => _stages;
 
-    /// <summary>Tokens per prompt (77 for CLIP).</summary>
+    /// <summary>Tokens per prompt of the hidden states (77 for CLIP, 256 or 512 for Flux's T5).</summary>
     public int SequenceLength { get; }
 
     /// <summary>The concatenated hidden size, when every export declares its own.</summary>

@@ -46,9 +46,10 @@ internal static class DenoiseLoop
                 lane.Scheduler.ScaleModelInput(lane.Latents, i, scaled);
                 for (var r = 0; r < rowsPerLane; r++) stepper.WriteSample(scaled, lane.FirstRow + r);
             }
+            stepper.SetTimestep(timestep);
             context.Hook?.BeforeUNet(new DenoiseStep(i, timestep, stepper, active, context.Guidance));
 
-            stepper.Run(timestep, context.RunOptions, context.Clock);
+            stepper.Run(context.RunOptions, context.Clock);
 
             foreach (var lane in active)
             {
@@ -94,26 +95,33 @@ internal static class DenoiseLoop
         var stepper = denoiser.Stepper(batch, context.LatentHeight, context.LatentWidth, sequence, first.Hidden.Length / sequence,
             first.Pooled?.Length ?? 0);
         var guidanceEmbedding = denoiser.GuidanceEmbeddingSize is { } size ? new float[size] : null;
+        var guidanceScale = stepper.Has(UNetInputs.Guidance) ? new float[1] : null;
         for (var l = 0; l < lanes.Count; l++)
         {
             var lane = lanes[l];
             var conditioning = lane.Conditioning;
             lane.FirstRow = l * rowsPerLane;
-            if (rowsPerLane == 2) WriteConditioning(stepper, conditioning.Negative!, conditioning.NegativeTimeIds, lane.FirstRow);
-            WriteConditioning(stepper, conditioning.Positive, conditioning.TimeIds, lane.FirstRow + rowsPerLane - 1);
+            if (rowsPerLane == 2) WriteConditioning(stepper, denoiser, conditioning.Negative!, conditioning.NegativeTimeIds, lane.FirstRow);
+            WriteConditioning(stepper, denoiser, conditioning.Positive, conditioning.TimeIds, lane.FirstRow + rowsPerLane - 1);
             if (guidanceEmbedding is not null)
             {
                 GuidanceEmbedding.Write(lane.Guidance, guidanceEmbedding);
                 for (var r = 0; r < rowsPerLane; r++) stepper.WriteRow(UNetInputs.TimestepCond, guidanceEmbedding, lane.FirstRow + r);
             }
+            if (guidanceScale is not null)
+            {
+                // FLUX.1-dev: the scale itself, once per row (the transformer embeds it).
+                guidanceScale[0] = (float)lane.Guidance;
+                for (var r = 0; r < rowsPerLane; r++) stepper.WriteRow(UNetInputs.Guidance, guidanceScale, lane.FirstRow + r);
+            }
         }
         return stepper;
     }
 
-    private static void WriteConditioning(DenoiserStepper stepper, Conditioning.TextConditioning text, float[]? timeIds, int row)
+    private static void WriteConditioning(DenoiserStepper stepper, Denoiser denoiser, Conditioning.TextConditioning text, float[]? timeIds, int row)
     {
         stepper.WriteRow(UNetInputs.EncoderHiddenStates, text.Hidden, row);
-        if (text.Pooled is { } pooled && stepper.Has(UNetInputs.TextEmbeds)) stepper.WriteRow(UNetInputs.TextEmbeds, pooled, row);
+        if (text.Pooled is { } pooled && denoiser.PooledInput is { } pooledInput) stepper.WriteRow(pooledInput, pooled, row);
         if (timeIds is not null) stepper.WriteRow(UNetInputs.TimeIds, timeIds, row);
     }
 }

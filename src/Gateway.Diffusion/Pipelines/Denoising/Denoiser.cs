@@ -1,5 +1,6 @@
 using Gateway.Diffusion.Models;
 using Gateway.Diffusion.Onnx;
+using Gateway.Diffusion.Pipelines.Flux;
 
 namespace Gateway.Diffusion.Pipelines.Denoising;
 
@@ -17,7 +18,9 @@ internal sealed record UNetConditioningInputs(int? TimeIdsLength)
 /// A UNet export bound by input name, read from the session's metadata with each input's element type and rank:
 /// <c>sample</c>, <c>timestep</c>, <c>encoder_hidden_states</c>, and what the family adds (SDXL's <c>text_embeds</c>
 /// and <c>time_ids</c>, LCM's <c>timestep_cond</c>). An input the family does not feed is a load error, so a model
-/// listed under the wrong family fails at load and not mid-run.
+/// listed under the wrong family fails at load and not mid-run. <see cref="FluxTransformer"/> binds Flux's
+/// transformer the same way: packed <c>hidden_states</c>, σ as <c>timestep</c>, <c>pooled_projections</c>,
+/// <c>img_ids</c>/<c>txt_ids</c> and dev's <c>guidance</c>.
 /// </summary>
 internal sealed class Denoiser : IDisposable
 {
@@ -28,10 +31,19 @@ internal sealed class Denoiser : IDisposable
     private static readonly TensorExpectation TimeIds = new(UNetInputs.TimeIds, TensorKind.Float, [2], "[batch, time ids]");
     private static readonly TensorExpectation TimestepCond = new(UNetInputs.TimestepCond, TensorKind.Float, [2], "[batch, time_cond_proj_dim]");
     private static readonly TensorExpectation OutSample = new(UNetInputs.OutSample, TensorKind.Float, [4], "[batch, channels, height/8, width/8]");
+    private static readonly TensorExpectation HiddenStates = new(UNetInputs.HiddenStates, TensorKind.Float, [3], "[batch, (height/16)·(width/16), 4·channels]");
+    private static readonly TensorExpectation TransformerTimestep = new(UNetInputs.Timestep, TensorKind.Float, [1], "[batch] (σ)");
+    private static readonly TensorExpectation PooledProjections = new(UNetInputs.PooledProjections, TensorKind.Float, [2], "[batch, pooled]");
+    private static readonly TensorExpectation ImgIds = new(UNetInputs.ImgIds, TensorKind.Float, [2, 3], "[image sequence, 3] or [batch, image sequence, 3]");
+    private static readonly TensorExpectation TxtIds = new(UNetInputs.TxtIds, TensorKind.Float, [2, 3], "[text sequence, 3] or [batch, text sequence, 3]");
+    private static readonly TensorExpectation Guidance = new(UNetInputs.Guidance, TensorKind.Float, [1], "[batch]");
+    private static readonly TensorExpectation[] TransformerOutputs =
+        [.. UNetInputs.TransformerOutputs.Select(name => new TensorExpectation(name, TensorKind.Float, [3], "[batch, image sequence, 4·channels]"))];
 
     private readonly OnnxModelFile _file;
     private readonly Dictionary<string, TensorSignature> _inputs = new(StringComparer.Ordinal);
     private readonly TensorSignature _out;
+    private readonly string _sampleInput = UNetInputs.Sample;
     // Most recently used first. A handful of shapes cover a server's traffic (batch sizes × image sizes).
     private readonly List<(StepperShape Shape, DenoiserStepper Stepper)> _steppers = [];
     private const int MaxCachedSteppers = 4;
@@ -58,20 +70,69 @@ internal sealed class Denoiser : IDisposable
         TimeIdsLength = conditioning.TimeIdsLength;
         LatentChannels = _inputs[UNetInputs.Sample].FixedDimension(1) ?? 4;
         HiddenSize = _inputs[UNetInputs.EncoderHiddenStates].FixedDimension(2);
+        PooledInput = _inputs.ContainsKey(UNetInputs.TextEmbeds) ? UNetInputs.TextEmbeds : null;
         PooledSize = _inputs.TryGetValue(UNetInputs.TextEmbeds, out var embeds) ? embeds.FixedDimension(1) : null;
         GuidanceEmbeddingSize = !_inputs.TryGetValue(UNetInputs.TimestepCond, out var timestepCond) ? null
             : timestepCond.FixedDimension(1) ?? guidanceEmbeddingSize
               ?? throw new ModelLoadException($"{file.DisplayName}: input 'timestep_cond' has no fixed size and unet/config.json gives no time_cond_proj_dim.");
     }
 
+    private Denoiser(OnnxModelFile file, bool guidance, string pipelineDescription)
+    {
+        _file = file;
+        _sampleInput = UNetInputs.HiddenStates;
+        var hidden = Add(file.RequireInput(HiddenStates));
+        Add(file.RequireInput(TransformerTimestep));
+        Add(file.RequireInput(EncoderHiddenStates));
+        Add(file.RequireInput(PooledProjections));
+        Add(file.RequireInput(ImgIds));
+        Add(file.RequireInput(TxtIds));
+        if (guidance) Add(file.RequireInput(Guidance));
+        _out = file.RequireOutput(TransformerOutputs);
+        file.RejectUnfedInputs(_inputs.Keys, pipelineDescription);
+
+        var packed = hidden.FixedDimension(2) ?? 4 * FluxLatentChannels;
+        if (packed % 4 != 0)
+            throw new ModelLoadException($"{file.DisplayName}: input '{UNetInputs.HiddenStates}' has {packed} values a token; 2×2 packing needs a multiple of 4.");
+        LatentChannels = packed / 4;
+        HiddenSize = _inputs[UNetInputs.EncoderHiddenStates].FixedDimension(2);
+        PooledInput = UNetInputs.PooledProjections;
+        PooledSize = _inputs[UNetInputs.PooledProjections].FixedDimension(1);
+        Layout = PackedLatents.Instance;
+        TimestepDivisor = 1000f;
+        ClassifierFreeGuidance = false;
+    }
+
+    /// <summary>Flux's latent channels (16) when the export leaves hidden_states' last axis symbolic.</summary>
+    private const int FluxLatentChannels = 16;
+
+    /// <summary>Binds a Flux transformer; <paramref name="guidance"/>: it takes dev's embedded <c>guidance</c> input.</summary>
+    public static Denoiser FluxTransformer(OnnxModelFile file, bool guidance, string pipelineDescription) =>
+        new(file, guidance, pipelineDescription);
+
     public string DisplayName => _file.DisplayName;
+
+    /// <summary>How the latents are laid out for this denoiser.</summary>
+    public LatentLayout Layout { get; } = LatentLayout.Spatial;
+
+    /// <summary>What the scheduler's timesteps are divided by before they are fed: 1, or 1000 for Flux's σ.</summary>
+    public float TimestepDivisor { get; } = 1f;
+
+    /// <summary>Whether a guidance scale above 1 means a second, unconditional batch half (not for Flux).</summary>
+    public bool ClassifierFreeGuidance { get; } = true;
+
+    /// <summary>The input that takes the pooled text embedding (SDXL's <c>text_embeds</c>, Flux's <c>pooled_projections</c>), if any.</summary>
+    public string? PooledInput { get; }
+
+    /// <summary>Whether the guidance scale goes in as an input (LCM's <c>timestep_cond</c>, FLUX.1-dev's <c>guidance</c>).</summary>
+    public bool EmbedsGuidance => GuidanceEmbeddingSize is not null || _inputs.ContainsKey(UNetInputs.Guidance);
 
     public int LatentChannels { get; }
 
     /// <summary>The text hidden size the export declares, when not symbolic.</summary>
     public int? HiddenSize { get; }
 
-    /// <summary>The <c>text_embeds</c> width the export declares, when it has that input and the size is not symbolic.</summary>
+    /// <summary>The <see cref="PooledInput"/> width the export declares, when it has that input and the size is not symbolic.</summary>
     public int? PooledSize { get; }
 
     /// <summary>The <c>time_ids</c> width fed, or null when the family feeds none.</summary>
@@ -108,8 +169,9 @@ internal sealed class Denoiser : IDisposable
         if (HiddenSize is { } expected && expected != hiddenSize)
             throw new ModelLoadException($"{_file.DisplayName}: input '{UNetInputs.EncoderHiddenStates}' wants hidden size {expected}, but the text encoders give {hiddenSize}.");
         if (PooledSize is { } pooled && pooled != pooledSize)
-            throw new ModelLoadException($"{_file.DisplayName}: input '{UNetInputs.TextEmbeds}' wants {pooled} values, but the pooling text encoder gives {pooledSize}.");
+            throw new ModelLoadException($"{_file.DisplayName}: input '{PooledInput}' wants {pooled} values, but the pooling text encoder gives {pooledSize}.");
 
+        var imageSequence = Layout.ImageSequenceLength(latentHeight, latentWidth) ?? 0;
         var inputs = new List<(string, OnnxTensor)>();
         foreach (var (name, signature) in _inputs)
         {
@@ -121,12 +183,31 @@ internal sealed class Denoiser : IDisposable
                 UNetInputs.TextEmbeds => [batch, pooledSize],
                 UNetInputs.TimeIds => [batch, TimeIdsLength!.Value],
                 UNetInputs.TimestepCond => [batch, GuidanceEmbeddingSize!.Value],
+                UNetInputs.HiddenStates => [batch, imageSequence, 4 * LatentChannels],
+                UNetInputs.PooledProjections => [batch, pooledSize],
+                UNetInputs.ImgIds => Positions(signature, batch, imageSequence),
+                UNetInputs.TxtIds => Positions(signature, batch, sequenceLength),
+                UNetInputs.Guidance => [batch],
                 _ => throw new InvalidOperationException($"No shape rule for UNet input '{name}'."),
             };
-            inputs.Add((name, OnnxTensor.Allocate(signature.ElementType, dims)));
+            var tensor = OnnxTensor.Allocate(signature.ElementType, dims);
+            if (name == UNetInputs.ImgIds) WriteRows(tensor, PackedLatents.ImageIds(latentHeight, latentWidth));
+            inputs.Add((name, tensor));
         }
-        var output = OnnxTensor.Allocate(_out.ElementType, batch, LatentChannels, latentHeight, latentWidth);
-        return new DenoiserStepper(_file.Session, inputs, (UNetInputs.OutSample, output));
+        var output = _sampleInput == UNetInputs.HiddenStates
+            ? OnnxTensor.Allocate(_out.ElementType, batch, imageSequence, 4 * LatentChannels)
+            : OnnxTensor.Allocate(_out.ElementType, batch, LatentChannels, latentHeight, latentWidth);
+        return new DenoiserStepper(_file.Session, inputs, (_out.Name, output), _sampleInput, TimestepDivisor);
+    }
+
+    /// <summary>img_ids / txt_ids: [length, 3], or with the batch axis older exports declare.</summary>
+    private static long[] Positions(TensorSignature signature, int batch, int length) =>
+        signature.Rank == 2 ? [length, 3] : [signature.FixedDimension(0) ?? batch, length, 3];
+
+    /// <summary>Writes <paramref name="row"/> into every batch row of <paramref name="tensor"/>.</summary>
+    private static void WriteRows(OnnxTensor tensor, float[] row)
+    {
+        for (var offset = 0; offset < tensor.Length; offset += row.Length) tensor.Write(row, offset);
     }
 
     private TensorSignature Add(TensorSignature signature) => _inputs[signature.Name] = signature;

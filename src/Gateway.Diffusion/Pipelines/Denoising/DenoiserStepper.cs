@@ -15,12 +15,17 @@ internal sealed class DenoiserStepper : IDisposable
     private readonly OnnxTensor _timestep;
     private readonly OnnxTensor _output;
     private readonly OrtIoBinding _binding;
+    private readonly float _timestepDivisor;
 
-    public DenoiserStepper(InferenceSession session, IReadOnlyList<(string Name, OnnxTensor Tensor)> inputs, (string Name, OnnxTensor Tensor) output)
+    /// <param name="sampleInput">The input the latents go to (<c>sample</c>, Flux's <c>hidden_states</c>).</param>
+    /// <param name="timestepDivisor">What each timestep is divided by before it is fed (Flux: 1000, for σ).</param>
+    public DenoiserStepper(InferenceSession session, IReadOnlyList<(string Name, OnnxTensor Tensor)> inputs, (string Name, OnnxTensor Tensor) output,
+        string sampleInput = UNetInputs.Sample, float timestepDivisor = 1f)
     {
         _session = session;
+        _timestepDivisor = timestepDivisor;
         _inputs = inputs.ToDictionary(i => i.Name, i => i.Tensor, StringComparer.Ordinal);
-        _sample = _inputs[UNetInputs.Sample];
+        _sample = _inputs[sampleInput];
         _timestep = _inputs[UNetInputs.Timestep];
         _output = output.Tensor;
         _binding = session.CreateIoBinding();
@@ -43,9 +48,11 @@ internal sealed class DenoiserStepper : IDisposable
 
     public void WriteSample(ReadOnlySpan<float> latents, int row) => _sample.Write(latents, row * RowLength);
 
-    public void Run(float timestep, RunOptions runOptions, OnnxClock clock)
+    /// <summary>Writes the step's timestep (divided as the model takes it), before the step hook sees the inputs.</summary>
+    public void SetTimestep(float timestep) => _timestep.Fill(timestep / _timestepDivisor);
+
+    public void Run(RunOptions runOptions, OnnxClock clock)
     {
-        _timestep.Fill(timestep);
         clock.Run((this, runOptions), static s =>
         {
             s.Item1._session.RunWithBinding(s.runOptions, s.Item1._binding);

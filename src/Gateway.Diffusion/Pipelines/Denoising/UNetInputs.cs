@@ -14,4 +14,18 @@ internal static class UNetInputs
     public const string TimestepCond = "timestep_cond";
 
     public const string OutSample = "out_sample";
+
+    /// <summary>Flux: the packed latents [batch, image sequence, 4·channels].</summary>
+    public const string HiddenStates = "hidden_states";
+    /// <summary>Flux: CLIP-L's pooled embedding [batch, pooled].</summary>
+    public const string PooledProjections = "pooled_projections";
+    /// <summary>Flux: the image tokens' positions [image sequence, 3] (or with a batch axis).</summary>
+    public const string ImgIds = "img_ids";
+    /// <summary>Flux: the text tokens' positions, all zero [text sequence, 3] (or with a batch axis).</summary>
+    public const string TxtIds = "txt_ids";
+    /// <summary>FLUX.1-dev: the embedded guidance scale [batch].</summary>
+    public const string Guidance = "guidance";
+
+    /// <summary>The Flux transformer's output as optimum, BFL's own ONNX and OnnxStack name it.</summary>
+    public static readonly string[] TransformerOutputs = ["out_hidden_states", "latent", "sample"];
 }

@@ -24,12 +24,17 @@ public static class ImageGenerationEndpoint
         var render = RenderSizePlanner.Plan(model, size);
         // Broken storage answers 503 before the generation, not after it.
         if (call.ResponseAsUrl) await store.EnsureWritableAsync();
+        // Flux has no negative conditioning: the engine refuses a negative prompt, unless the client lets it be ignored.
+        var ignored = call.IgnoredParams;
+        var negativePrompt = call.NegativePrompt;
+        if (model.Family.IsFlux() && negativePrompt.Length > 0 && call.AllowIgnoredParams)
+            (negativePrompt, ignored) = ("", [.. ignored, "negative_prompt"]);
 
         var request = new GenerationRequest
         {
             Model = model.Id,
             Prompt = call.Prompt,
-            NegativePrompt = call.NegativePrompt,
+            NegativePrompt = negativePrompt,
             Prompt2 = call.Prompt2,
             NegativePrompt2 = call.NegativePrompt2,
             UseRefiner = call.Refiner,
@@ -56,7 +61,7 @@ public static class ImageGenerationEndpoint
 
         DialectResponse.SetSeed(http, result.Images[0].Seed);
         DialectResponse.SetWarnings(http, result.Warnings);
-        if (call.IgnoredParams.Count > 0) http.Response.Headers["X-Ignored-Params"] = string.Join(", ", call.IgnoredParams);
+        if (ignored.Count > 0) http.Response.Headers["X-Ignored-Params"] = string.Join(", ", ignored);
         return Results.Json(new ImageGenerationResponse(DateTimeOffset.UtcNow.ToUnixTimeSeconds(), data));
     }
 }

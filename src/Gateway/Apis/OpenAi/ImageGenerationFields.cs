@@ -14,7 +14,8 @@ public sealed record ImageGenerationCall(
     ulong Seed,
     int Count,
     bool ResponseAsUrl,
-    IReadOnlyList<string> IgnoredParams)
+    IReadOnlyList<string> IgnoredParams,
+    bool AllowIgnoredParams = false)
 {
     /// <summary>SDXL's second-encoder prompts (Gateway extensions); null: the first ones.</summary>
     public string? Prompt2 { get; init; }
@@ -57,7 +58,7 @@ public static class ImageGenerationFields
 
         return new ImageGenerationCall(model, prompt, aspectRatio, size, negativePrompt,
             Enum.Parse<ImageFormat>(outputFormat, ignoreCase: true), seed, count,
-            responseFormat == "url", unknown)
+            responseFormat == "url", unknown, allowIgnored)
         {
             Prompt2 = prompt2,
             NegativePrompt2 = negativePrompt2,

@@ -20,7 +20,7 @@ public sealed record ModelObject
     [JsonPropertyName("created"), Description("Unix time in seconds when the model's folder last changed.")]
     public required long Created { get; init; }
     [JsonPropertyName("owned_by")] public string OwnedBy => "gateway";
-    [JsonPropertyName("family"), Description("sd15, sd2, sdxl10, sdxl-turbo, ssd-1b, sdxl-refiner, lcm, …")]
+    [JsonPropertyName("family"), Description("sd15, sd2, sdxl10, sdxl-turbo, ssd-1b, sdxl-refiner, lcm, flux-schnell, flux-dev, …")]
     public required string Family { get; init; }
     [JsonPropertyName("refiner"), Description("The SDXL refiner that finishes this model's images when a request asks for it (`refiner: true`; Hyperbolic `enable_refiner`), or null.")]
     public required string? Refiner { get; init; }
