@@ -87,6 +87,24 @@ public sealed class EngineQueueTests
     }
 
     [Fact]
+    public async Task A_full_queue_hints_the_estimated_wait_not_a_fixed_second()
+    {
+        using var engine = NewEngine(maxQueueLength: 2);
+        // Teach the cost estimator what a run of this model costs.
+        var timed = new List<TimeSpan>();
+        for (var i = 0; i < 3; i++) timed.Add((await engine.GenerateAsync(Small())).Timings.Total);
+        using var blocker = new Blocker();
+        var first = blocker.Start(engine);
+        var big = Small() with { Width = 256, Height = 256, Steps = 40 };
+        var queued = new[] { engine.GenerateAsync(big), engine.GenerateAsync(big) };
+        var error = await Assert.ThrowsAsync<QueueFullException>(() => engine.GenerateAsync(Small()));
+        blocker.Release();
+        await Task.WhenAll(queued.Append(first));
+        // Two queued runs of 16× the pixels and 40× the steps of the learned ones: the hint is their estimated time.
+        Assert.True(error.RetryAfter > TimeSpan.FromSeconds(1), $"Retry-After {error.RetryAfter}, learned runs {string.Join(", ", timed)}");
+    }
+
+    [Fact]
     public async Task A_queued_request_cancelled_by_its_client_is_answered_at_once_and_never_runs()
     {
         using var engine = NewEngine();
