@@ -21,6 +21,8 @@ and three SDXL (float32; see sdxl.py):
   tiny-sdxl-legacy   the same weights in the 2023 optimum I/O: int32 input_ids, `timestep` float32
                      [batch_size], vae_encoder `latent_sample`.
   tiny-sdxl-refiner  StableDiffusionXLImg2ImgPipeline: tokenizer_2/text_encoder_2 only, `time_ids` [B, 5].
+With all variants it also writes loras/: tiny LoRA files for tiny-sd and tiny-sdxl in kohya and PEFT key
+layouts (see lora.py).
 
 The output is deterministic (fixed seeds, no timestamps, fixed JSON key order), so CI can regenerate it
 and `diff -r` it against the committed copy. Needs only numpy and onnx (Debian: python3-numpy python3-onnx).
@@ -793,6 +795,10 @@ def main():
         for variant in VARIANTS if args.variant == "all" else (args.variant,):
             forge(args.out, variant)
             print(f"wrote {os.path.join(args.out, variant)}")
+        if args.variant == "all":
+            import lora  # tools/forge/lora.py
+            names = lora.forge_loras(os.path.join(args.out, "loras"))
+            print(f"wrote {len(names)} LoRA files to {os.path.join(args.out, 'loras')}")
     if args.fixtures:
         forge_fixtures(args.fixtures)
         print(f"wrote {len(FIXTURES)} fixtures to {args.fixtures}")
