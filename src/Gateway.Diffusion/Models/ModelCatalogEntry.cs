@@ -50,4 +50,7 @@ public sealed record ModelCatalogEntry
 
     /// <summary>Overrides the export's <c>timestep_spacing</c> (e.g. <c>trailing</c> for SDXL-Turbo served from an SDXL folder).</summary>
     public Schedulers.TimestepSpacing? TimestepSpacing { get; init; }
+
+    /// <summary>For <c>composite15</c> / <c>compositexl</c>: the base model whose sessions serve it and the LoRA it adds.</summary>
+    public CompositeOf? Composite { get; init; }
 }

@@ -46,9 +46,12 @@ public sealed class OnnxSessionFactory
 
     private bool IsCuda => _options.ExecutionProvider.Equals("cuda", StringComparison.OrdinalIgnoreCase);
 
-    internal InferenceSession CreateSession(string path, string displayName)
+    /// <param name="initializers">Weights that replace the file's initializers of the same name (merged LoRA weights);
+    /// their buffers must outlive the session.</param>
+    internal InferenceSession CreateSession(string path, string displayName, IReadOnlyList<(string Name, OrtValue Value)>? initializers = null)
     {
         using var options = CreateSessionOptions();
+        foreach (var (name, value) in initializers ?? []) options.AddInitializer(name, value);
         try
         {
             return new InferenceSession(path, options);
