@@ -2,6 +2,7 @@ using Gateway.Diffusion.Adapters;
 using Gateway.Diffusion.Models;
 using Gateway.Diffusion.Onnx;
 using Gateway.Diffusion.Pipelines;
+using Gateway.Diffusion.Prompts;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -95,6 +96,9 @@ public sealed class DiffusionEngine : IDisposable
         try
         {
             var model = _models.Ready(request.Model);
+            // A composite model's trigger words belong to its LoRA, whichever dialect asked.
+            if (model.Entry.Composite is not null && !string.IsNullOrWhiteSpace(request.Prompt))
+                request = request with { Prompt = TriggerWords.Prepend(request.Prompt, model.Entry.Autofill) };
             var loras = LoraSets.Resolve(Catalog, model.Entry, request.Loras);
             resolved = RequestValidator.Validate(model, request, _models.RefinerFor(model, request), loras);
         }
