@@ -16,9 +16,6 @@ internal sealed class LoraVariants(OnnxSessionFactory sessions, int capacity, IL
 {
     private readonly LinkedList<(string Key, LoadedModel Model)> _recent = new();
 
-    /// <summary>Variants held now, most recently used first.</summary>
-    public IReadOnlyList<string> Held => _recent.Select(v => v.Key).ToList();
-
     /// <summary>The base model itself for an empty set; else its variant for the set, prepared on first use.</summary>
     public LoadedModel For(LoadedModel baseModel, LoraSet set)
     {

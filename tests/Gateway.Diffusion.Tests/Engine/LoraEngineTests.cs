@@ -7,7 +7,7 @@ namespace Gateway.Diffusion.Tests.Engine;
 /// <summary>One engine with the models the LoRA tests use.</summary>
 public sealed class LoraEngineFixture : IDisposable
 {
-    public DiffusionEngine Engine { get; } = LoraEngineTests.NewEngine(new ListLogger(), "tiny-sd", "tiny-sdxl", "tiny-sd-pixel");
+    public DiffusionEngine Engine { get; } = LoraEngineTests.NewEngine(new ListLogger(), "tiny-sd", "tiny-sdxl", "tiny-sd-pixel", "tiny-sdxl-logo");
 
     public void Dispose() => Engine.Dispose();
 }
@@ -72,10 +72,24 @@ public sealed class LoraEngineTests(LoraEngineFixture fixture) : IClassFixture<L
     [Fact]
     public async Task A_composite_model_is_its_base_with_its_lora()
     {
+        // tiny-sd-pixel: tiny-sd + tiny-sd-kohya at 0.8, with "pixel art" in front of prompts that lack it.
         var composite = await Rgba(Sd(model: "tiny-sd-pixel"));
-        var byHand = await Rgba(Sd(new Dictionary<string, double> { ["tiny-sd-kohya"] = 0.8 }));
+        var byHand = await Rgba(Sd(new Dictionary<string, double> { ["tiny-sd-kohya"] = 0.8 }) with { Prompt = "pixel art, a red fox" });
         Assert.Equal(byHand, composite);
-        Assert.Equal(await Rgba(Sd()), await Rgba(Sd(new Dictionary<string, double> { ["tiny-sd-kohya"] = 0 }, "tiny-sd-pixel")));
+        Assert.Equal(await Rgba(Sd() with { Prompt = "pixel art, a red fox" }),
+            await Rgba(Sd(new Dictionary<string, double> { ["tiny-sd-kohya"] = 0 }, "tiny-sd-pixel")));
+    }
+
+    [Fact]
+    public async Task An_sdxl_composite_puts_its_lora_trigger_word_in_front_of_the_prompt()
+    {
+        GenerationRequest Xl(string model, string prompt, Dictionary<string, double>? loras = null) => new()
+        {
+            Model = model, Prompt = prompt, Width = 64, Height = 64, Steps = 3, Seed = 8, Loras = loras,
+        };
+        var composite = await Rgba(Xl("tiny-sdxl-logo", "a cat"));
+        Assert.Equal(await Rgba(Xl("tiny-sdxl", "logo, a cat", new() { ["tiny-sdxl-kohya"] = 0.7 })), composite);
+        Assert.NotEqual(await Rgba(Xl("tiny-sdxl", "a cat", new() { ["tiny-sdxl-kohya"] = 0.7 })), composite);
     }
 
     [Fact]

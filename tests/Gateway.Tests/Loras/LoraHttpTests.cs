@@ -64,6 +64,16 @@ public sealed class LoraHttpTests(LoraServer shared) : IClassFixture<LoraServer>
     }
 
     [Fact]
+    public async Task A_weight_beyond_double_range_is_400_not_500()
+    {
+        using var client = _server.Client();
+        var json = """{"model_name":"tiny-sd","prompt":"x","width":64,"height":64,"steps":1,"loras":{"tiny-sd-kohya":1e400}}""";
+        using var response = await client.PostAsync(HyperbolicFixture.GenerationPath, new StringContent(json, System.Text.Encoding.UTF8, "application/json"));
+        var error = await HyperbolicFixture.ErrorOf(response, HttpStatusCode.BadRequest);
+        Assert.Equal("loras", error.GetProperty("param").GetString());
+    }
+
+    [Fact]
     public async Task The_lora_list_names_each_lora_with_its_families_and_models()
     {
         using var client = _server.Client();

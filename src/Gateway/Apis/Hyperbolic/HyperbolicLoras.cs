@@ -17,7 +17,9 @@ internal static class HyperbolicLoras
         {
             if (lora.Value.ValueKind != JsonValueKind.Number)
                 throw ApiException.BadRequest($"loras.{lora.Name}", $"The scale of LoRA '{lora.Name}' must be a number.", "invalid_type");
-            weights[lora.Name] = lora.Value.GetDouble();
+            // TryGetDouble refuses numbers beyond double's range (1e400), which the engine's range check would never see.
+            weights[lora.Name] = lora.Value.TryGetDouble(out var weight) && double.IsFinite(weight) ? weight
+                : throw ApiException.BadRequest("loras", $"The weight of LoRA '{lora.Name}' must be -2..2.");
         }
         return weights;
     }
