@@ -24,6 +24,9 @@ and three SDXL (float32; see sdxl.py):
 and two Flux (float32; see flux.py): tiny-flux-schnell and tiny-flux-dev (CLIP + T5 encoders, a transformer
 on 2×2-packed 16-channel latents, the 16-channel VAE halves with Flux's scaling and shift).
 
+With all variants it also writes loras/: tiny LoRA files for tiny-sd and tiny-sdxl in kohya and PEFT key
+layouts (see lora.py).
+
 The output is deterministic (fixed seeds, no timestamps, fixed JSON key order), so CI can regenerate it
 and `diff -r` it against the committed copy. Needs only numpy and onnx (Debian: python3-numpy python3-onnx).
 
@@ -811,6 +814,10 @@ def main():
         for variant in VARIANTS if args.variant == "all" else (args.variant,):
             forge(args.out, variant)
             print(f"wrote {os.path.join(args.out, variant)}")
+        if args.variant == "all":
+            import lora  # tools/forge/lora.py
+            names = lora.forge_loras(os.path.join(args.out, "loras"))
+            print(f"wrote {len(names)} LoRA files to {os.path.join(args.out, 'loras')}")
     if args.fixtures:
         forge_fixtures(args.fixtures)
         print(f"wrote {len(FIXTURES)} fixtures to {args.fixtures}")

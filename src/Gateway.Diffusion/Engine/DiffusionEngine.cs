@@ -1,6 +1,8 @@
+using Gateway.Diffusion.Adapters;
 using Gateway.Diffusion.Models;
 using Gateway.Diffusion.Onnx;
 using Gateway.Diffusion.Pipelines;
+using Gateway.Diffusion.Prompts;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -17,6 +19,7 @@ public sealed class DiffusionEngine : IDisposable
     private readonly GenerationQueue _queue = new();
     private readonly Admission _admission;
     private readonly GenerationWorker _worker;
+    private readonly LoraVariants _loraVariants;
     private readonly int? _maxBatchImages;
     private bool _disposed;
 
@@ -26,8 +29,9 @@ public sealed class DiffusionEngine : IDisposable
         _maxBatchImages = options.MaxBatchImages is { } max ? Math.Max(1, max) : null;
         _models = new ModelRegistry(catalog, sessions, loggers.CreateLogger<DiffusionEngine>());
         _admission = new Admission(catalog, _queue, Math.Max(0, options.MaxQueueLength));
+        _loraVariants = new LoraVariants(sessions, options.MaxLoraVariants, loggers.CreateLogger<DiffusionEngine>());
         _worker = new GenerationWorker(_queue, _models, _admission, () => MaxBatchImages, options.BatchWindow,
-            loggers.CreateLogger<DiffusionEngine>());
+            _loraVariants, loggers.CreateLogger<DiffusionEngine>());
     }
 
     public ModelCatalog Catalog => _models.Catalog;
@@ -92,7 +96,11 @@ public sealed class DiffusionEngine : IDisposable
         try
         {
             var model = _models.Ready(request.Model);
-            resolved = RequestValidator.Validate(model, request, _models.RefinerFor(model, request));
+            // A composite model's trigger words belong to its LoRA, whichever dialect asked.
+            if (model.Entry.Composite is not null && !string.IsNullOrWhiteSpace(request.Prompt))
+                request = request with { Prompt = TriggerWords.Prepend(request.Prompt, model.Entry.Autofill) };
+            var loras = LoraSets.Resolve(Catalog, model.Entry, request.Loras);
+            resolved = RequestValidator.Validate(model, request, _models.RefinerFor(model, request), loras);
         }
         catch (Exception e) when (e is UnknownModelException or ModelNotReadyException or InvalidGenerationRequestException)
         {
@@ -145,6 +153,7 @@ public sealed class DiffusionEngine : IDisposable
             item.Dispose();
         }
         _worker.Join();
+        _loraVariants.Dispose();
         _models.Dispose();
         _queue.Dispose();
     }

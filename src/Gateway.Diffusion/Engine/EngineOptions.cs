@@ -20,4 +20,8 @@ public sealed record EngineOptions
     /// <summary>How long the worker waits for compatible requests to arrive before starting a run that has room.
     /// Zero batches only what is already waiting, which never delays a lone request.</summary>
     public TimeSpan BatchWindow { get; init; } = TimeSpan.Zero;
+
+    /// <summary>LoRA sets kept prepared (each holds its own UNet and changed text-encoder sessions); the least recently
+    /// used one beyond this is released.</summary>
+    public int MaxLoraVariants { get; init; } = 2;
 }

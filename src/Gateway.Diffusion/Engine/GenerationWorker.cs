@@ -1,3 +1,5 @@
+using Gateway.Diffusion.Adapters;
+using Gateway.Diffusion.Models;
 using Gateway.Diffusion.Pipelines;
 using Microsoft.Extensions.Logging;
 
@@ -19,10 +21,13 @@ internal sealed class GenerationWorker
     private readonly Lock _statisticsLock = new();
     private EngineStatistics _statistics = new(0, 0, TimeSpan.Zero, TimeSpan.Zero);
 
+    private readonly LoraVariants _loraVariants;
+
     public GenerationWorker(GenerationQueue queue, ModelRegistry models, Admission admission, Func<int> maxBatchImages,
-        TimeSpan batchWindow, ILogger logger)
+        TimeSpan batchWindow, LoraVariants loraVariants, ILogger logger)
     {
         (_queue, _models, _admission, _maxBatchImages, _batchWindow, _logger) = (queue, models, admission, maxBatchImages, batchWindow, logger);
+        _loraVariants = loraVariants;
         _thread = new Thread(WorkLoop) { IsBackground = true, Name = "diffusion-worker" };
         _thread.Start();
     }
@@ -80,6 +85,18 @@ internal sealed class GenerationWorker
         return batch;
     }
 
+    private LoadedModel PrepareLoras(string modelId, LoraSet loras)
+    {
+        try
+        {
+            return _loraVariants.For(_models.Ready(loras.BaseModel), loras);
+        }
+        catch (ModelLoadException e)
+        {
+            throw new ModelNotReadyException(modelId, $"The LoRAs {loras.Key} cannot be applied to model '{loras.BaseModel}': {e.Message}");
+        }
+    }
+
     private void Execute(List<WorkItem> batch)
     {
         var members = new List<(WorkItem Item, BatchMember Member)>();
@@ -100,6 +117,8 @@ internal sealed class GenerationWorker
         try
         {
             var model = _models.Ready(modelId);
+            if (members[0].Item.Resolved.Loras is { IsEmpty: false } loras)
+                model = PrepareLoras(modelId, loras);
             var results = GenerationRun.Run(model, members.Select(m => m.Member).ToList());
             var units = members.Sum(m => _admission.Units(m.Item.Request));
             if (results.FirstOrDefault(r => r is not null) is { } any)

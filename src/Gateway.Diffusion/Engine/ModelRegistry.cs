@@ -29,7 +29,16 @@ internal sealed class ModelRegistry(ModelCatalog catalog, OnnxSessionFactory ses
         try
         {
             var started = Stopwatch.GetTimestamp();
-            _loaded[modelId] = ModelLoader.Load(entry, sessions);
+            if (entry.Composite is { } composite)
+            {
+                // Served by the base model's sessions; its LoRA is applied per request (LoraVariants).
+                Load(composite.Base);
+                _loaded[modelId] = _loaded[composite.Base].ViewAs(entry);
+            }
+            else
+            {
+                _loaded[modelId] = ModelLoader.Load(entry, sessions);
+            }
             _status[modelId] = new ModelStatus(entry, ModelState.Ready);
             logger.LogInformation("Loaded model {Model} ({Family}) in {Seconds:0.00} s",
                 modelId, entry.Family.ToName(), Stopwatch.GetElapsedTime(started).TotalSeconds);

@@ -19,15 +19,24 @@ public sealed class ModelCatalog
 
     private readonly Dictionary<string, ModelCatalogEntry> _byId;
 
-    private ModelCatalog(IReadOnlyList<ModelCatalogEntry> models)
+    private readonly Dictionary<string, LoraCatalogEntry> _lorasById;
+
+    private ModelCatalog(IReadOnlyList<ModelCatalogEntry> models, IReadOnlyList<LoraCatalogEntry> loras)
     {
         Models = models;
+        Loras = loras;
         _byId = models.ToDictionary(m => m.Id, StringComparer.Ordinal);
+        _lorasById = loras.ToDictionary(l => l.Id, StringComparer.Ordinal);
     }
 
     public IReadOnlyList<ModelCatalogEntry> Models { get; }
 
     public bool TryGet(string id, out ModelCatalogEntry entry) => _byId.TryGetValue(id, out entry!);
+
+    /// <summary>The LoRAs of models.json's <c>loras</c>, in file order.</summary>
+    public IReadOnlyList<LoraCatalogEntry> Loras { get; }
+
+    public bool TryGetLora(string id, out LoraCatalogEntry lora) => _lorasById.TryGetValue(id, out lora!);
 
     public static ModelCatalog Load(string modelsDirectory)
     {
@@ -62,7 +71,9 @@ public sealed class ModelCatalog
             entries.Add(entry);
         }
         foreach (var entry in entries) CheckRefiner(entry, entries, sourceName);
-        return new ModelCatalog(entries);
+        var loras = CatalogLoras.Read(file.Loras ?? [], modelsDirectory, sourceName);
+        for (var i = 0; i < entries.Count; i++) entries[i] = CatalogLoras.ResolveComposite(entries[i], models[i], entries, loras, sourceName);
+        return new ModelCatalog(entries, loras);
     }
 
     private static ModelCatalogEntry ToEntry(CatalogModel model, string modelsDirectory, string sourceName)
@@ -158,9 +169,20 @@ public sealed class ModelCatalog
             throw new ModelLoadException($"{where}: '{refinerId}' is {refiner.Family.ToName()}, not sdxl-refiner.");
     }
 
-    private sealed record CatalogFile(List<CatalogModel>? Models);
+    private sealed record CatalogFile(List<CatalogModel>? Models, List<CatalogLora>? Loras);
 
-    private sealed record CatalogModel
+    internal sealed record CatalogLora
+    {
+        [JsonRequired] public string Id { get; init; } = "";
+        [JsonRequired] public string File { get; init; } = "";
+        [JsonRequired] public string Family { get; init; } = "";
+        public double? DefaultWeight { get; init; }
+        public List<string>? Autofill { get; init; }
+        public List<string>? Recommend { get; init; }
+        public string? Description { get; init; }
+    }
+
+    internal sealed record CatalogModel
     {
         [JsonRequired] public string Id { get; init; } = "";
         public string? Folder { get; init; }
@@ -183,5 +205,8 @@ public sealed class ModelCatalog
         public double? NegativeAestheticScore { get; init; }
         public string? TimestepSpacing { get; init; }
         public string? ExecutionProvider { get; init; }
+        public string? Base { get; init; }
+        public string? Lora { get; init; }
+        public double? LoraWeight { get; init; }
     }
 }

@@ -53,4 +53,7 @@ public sealed record ModelCatalogEntry
 
     /// <summary><c>cpu</c> or <c>cuda</c> for this model's sessions; null: the server's <c>Gateway:ExecutionProvider</c>.</summary>
     public string? ExecutionProvider { get; init; }
+
+    /// <summary>For <c>composite15</c> / <c>compositexl</c>: the base model whose sessions serve it and the LoRA it adds.</summary>
+    public CompositeOf? Composite { get; init; }
 }

@@ -12,10 +12,15 @@ internal sealed class OnnxModelFile : IDisposable
 {
     public const string FileName = "model.onnx";
 
-    private OnnxModelFile(string displayName, InferenceSession session)
+    private readonly bool _ownsSession;
+    private readonly IReadOnlyList<OrtValue> _initializers;
+
+    private OnnxModelFile(string displayName, InferenceSession session, bool ownsSession = true, IReadOnlyList<OrtValue>? initializers = null)
     {
         DisplayName = displayName;
         Session = session;
+        _ownsSession = ownsSession;
+        _initializers = initializers ?? [];
     }
 
     /// <summary>The path shown in messages: model folder name, component and file.</summary>
@@ -31,6 +36,38 @@ internal sealed class OnnxModelFile : IDisposable
             throw new ModelLoadException($"{displayName}: file not found ({path}).");
         return new OnnxModelFile(displayName, factory.CreateSession(path, displayName, provider));
     }
+
+    /// <summary>Opens a component with some initializers replaced (LoRA-merged weights, in the initializer's own element
+    /// type); the file keeps their buffers alive as long as its session.</summary>
+    public static OnnxModelFile OpenWith(OnnxSessionFactory factory, string modelDirectory, string component,
+        IReadOnlyList<Adapters.MergedInitializer> replaced, string? provider = null)
+    {
+        var path = Path.Combine(modelDirectory, component, FileName);
+        var displayName = $"{Path.GetFileName(modelDirectory)}/{component}/{FileName}";
+        var values = new List<OrtValue>();
+        try
+        {
+            var named = new List<(string, OrtValue)>();
+            foreach (var weight in replaced)
+            {
+                var value = weight.DataType == Adapters.OnnxInitializer.Float16
+                    ? OrtValue.CreateTensorValueFromMemory(weight.Values.Select(v => (Float16)v).ToArray(), weight.Dims)
+                    : OrtValue.CreateTensorValueFromMemory(weight.Values, weight.Dims);
+                values.Add(value);
+                named.Add((weight.Name, value));
+            }
+            return new OnnxModelFile(displayName, factory.CreateSession(path, displayName, provider, named), ownsSession: true, values);
+        }
+        catch
+        {
+            foreach (var value in values) value.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>This file's session shared with another model (a LoRA variant that leaves this component as it is);
+    /// disposing the borrowed file leaves the session open.</summary>
+    public OnnxModelFile Borrow() => new(DisplayName, Session, ownsSession: false);
 
     public TensorSignature RequireInput(TensorExpectation expected) =>
         OptionalInput(expected) ?? throw Missing("input", expected, Session.InputMetadata.Keys);
@@ -85,5 +122,10 @@ internal sealed class OnnxModelFile : IDisposable
         _ => type.ToString().ToLowerInvariant(),
     };
 
-    public void Dispose() => Session.Dispose();
+    public void Dispose()
+    {
+        if (!_ownsSession) return;
+        Session.Dispose();
+        foreach (var value in _initializers) value.Dispose();
+    }
 }

@@ -46,9 +46,13 @@ public sealed class OnnxSessionFactory
 
     /// <param name="provider">A model's own <c>execution_provider</c> (e.g. a small model kept on the CPU of a CUDA
     /// server); null: the server's.</param>
-    internal InferenceSession CreateSession(string path, string displayName, string? provider = null)
+    /// <param name="initializers">Weights that replace the file's initializers of the same name (merged LoRA weights);
+    /// their buffers must outlive the session.</param>
+    internal InferenceSession CreateSession(string path, string displayName, string? provider = null,
+        IReadOnlyList<(string Name, OrtValue Value)>? initializers = null)
     {
         using var options = CreateSessionOptions(IsCudaName(provider ?? _options.ExecutionProvider));
+        foreach (var (name, value) in initializers ?? []) options.AddInitializer(name, value);
         try
         {
             return new InferenceSession(path, options);

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Gateway.Diffusion.Adapters;
 using Gateway.Diffusion.Models;
 using Gateway.Diffusion.Onnx;
 using Gateway.Diffusion.Pipelines.Vae;
@@ -15,12 +16,20 @@ internal sealed class ExportFolder : IDisposable
 {
     private readonly OnnxSessionFactory _sessions;
     private readonly List<IDisposable> _opened = [];
+    private readonly Dictionary<string, OnnxModelFile> _files = new(StringComparer.Ordinal);
+    private readonly LoraPatch? _patch;
+    private readonly IReadOnlyDictionary<string, OnnxModelFile>? _shared;
     private bool _kept;
 
-    public ExportFolder(ModelCatalogEntry entry, OnnxSessionFactory sessions)
+    /// <param name="patch">LoRA-merged weights: the components it changes get sessions of their own.</param>
+    /// <param name="shared">The loaded base model's files: components the patch leaves alone reuse their sessions.</param>
+    public ExportFolder(ModelCatalogEntry entry, OnnxSessionFactory sessions, LoraPatch? patch = null,
+        IReadOnlyDictionary<string, OnnxModelFile>? shared = null)
     {
         Entry = entry;
         _sessions = sessions;
+        _patch = patch;
+        _shared = shared;
         Directory = entry.Directory;
         Name = Path.GetFileName(Directory);
         if (!System.IO.Directory.Exists(Directory))
@@ -28,6 +37,9 @@ internal sealed class ExportFolder : IDisposable
     }
 
     public ModelCatalogEntry Entry { get; }
+
+    /// <summary>The component files opened so far, by component folder name.</summary>
+    public IReadOnlyDictionary<string, OnnxModelFile> Files => _files;
     public string Directory { get; }
     /// <summary>The folder's name, as messages show it.</summary>
     public string Name { get; }
@@ -37,7 +49,11 @@ internal sealed class ExportFolder : IDisposable
     /// <summary>Opens <c>component/model.onnx</c> and keeps what <paramref name="wrap"/> makes of it for disposal on failure.</summary>
     public T Open<T>(string component, Func<OnnxModelFile, T> wrap) where T : IDisposable
     {
-        var file = OnnxModelFile.Open(_sessions, Directory, component, Entry.ExecutionProvider);
+        var file = _patch is not null && _patch.Components.TryGetValue(component, out var merged)
+            ? OnnxModelFile.OpenWith(_sessions, Directory, component, merged, Entry.ExecutionProvider)
+            : _shared is not null && _shared.TryGetValue(component, out var loaded) ? loaded.Borrow()
+            : OnnxModelFile.Open(_sessions, Directory, component, Entry.ExecutionProvider);
+        _files[component] = file;
         try
         {
             return Track(wrap(file));

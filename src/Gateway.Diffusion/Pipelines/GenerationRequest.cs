@@ -29,6 +29,8 @@ public sealed record GenerationRequest
     /// <summary>SDXL: finish with the model's refiner (models.json <c>refiner</c>), which denoises the last part of the
     /// schedule after the base (<c>high_noise_frac</c>).</summary>
     public bool UseRefiner { get; init; }
+    /// <summary>LoRAs (models.json <c>loras</c> ids) and their weights (−2 … 2; 0 leaves the model as it is), at most 5.</summary>
+    public IReadOnlyDictionary<string, double>? Loras { get; init; }
 }
 
 /// <summary>The starting picture of image-to-image; <paramref name="Strength"/> 0 keeps it, 1 replaces it.</summary>

@@ -27,8 +27,19 @@ internal sealed class LoadedModel(ModelCatalogEntry entry, SchedulerConfig sched
     /// <summary>SDXL's size (base) or aesthetic (refiner) conditioning; null for SD 1.x / 2.x and Flux.</summary>
     public TimeIds? TimeIds { get; } = timeIds;
 
+    /// <summary>The component files by folder name (<c>unet</c>, <c>text_encoder</c>, …), for LoRA variants to share.</summary>
+    public IReadOnlyDictionary<string, Onnx.OnnxModelFile> Files { get; internal set; } = new Dictionary<string, Onnx.OnnxModelFile>();
+
+    private bool _isView;
+
+    /// <summary>This model's sessions serving another catalog entry (a composite model on its base); the view's
+    /// Dispose leaves them open.</summary>
+    public LoadedModel ViewAs(ModelCatalogEntry viewEntry) =>
+        new(viewEntry, SchedulerConfig, Text, UNet, VaeDecoder, VaeEncoder, VaeScalingFactor, TimeIds) { Files = Files, _isView = true };
+
     public void Dispose()
     {
+        if (_isView) return;
         Text.Dispose();
         UNet.Dispose();
         VaeDecoder.Dispose();

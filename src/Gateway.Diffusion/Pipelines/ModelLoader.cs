@@ -1,3 +1,4 @@
+using Gateway.Diffusion.Adapters;
 using Gateway.Diffusion.Models;
 using Gateway.Diffusion.Onnx;
 using Gateway.Diffusion.Pipelines.Conditioning;
@@ -13,9 +14,11 @@ internal static class ModelLoader
 {
     /// <exception cref="ModelLoadException">A file is missing or a component is not what the family needs; the message
     /// names the file, the tensor and what was expected.</exception>
-    public static LoadedModel Load(ModelCatalogEntry entry, OnnxSessionFactory sessions)
+    /// <param name="patch">LoRA-merged weights to load the changed components with.</param>
+    /// <param name="shared">With <paramref name="patch"/>: the loaded base model, whose sessions serve the unchanged components.</param>
+    public static LoadedModel Load(ModelCatalogEntry entry, OnnxSessionFactory sessions, LoraPatch? patch = null, LoadedModel? shared = null)
     {
-        using var folder = new ExportFolder(entry, sessions);
+        using var folder = new ExportFolder(entry, sessions, patch, shared?.Files);
         var model = entry.Family.Pipeline() switch
         {
             PipelineKind.StableDiffusionXl => StableDiffusionXlLoader.LoadBase(folder),
@@ -24,6 +27,7 @@ internal static class ModelLoader
             _ => StableDiffusionLoader.Load(folder),
         };
         CheckTextFitsUNet(model.Text, model.UNet);
+        model.Files = folder.Files;
         return folder.Keep(model);
     }
 

@@ -1,3 +1,4 @@
+using Gateway.Diffusion.Adapters;
 using Gateway.Diffusion.Models;
 using Gateway.Diffusion.Pipelines.Denoising;
 using Gateway.Diffusion.Schedulers;
@@ -10,6 +11,9 @@ namespace Gateway.Diffusion.Pipelines;
 internal sealed record ResolvedGeneration(int Steps, double Guidance, string Sampler, GuidanceMode Mode, SchedulerSource Schedule,
     int Start, int End, int Timesteps, RefinerPlan? Refiner, BatchKey Key)
 {
+    /// <summary>The LoRAs the base model runs with (none unless the request or a composite model names some).</summary>
+    public LoraSet? Loras { get; init; }
+
     public bool Guided => Mode == GuidanceMode.ClassifierFree;
 
     /// <summary>UNet evaluations of the whole run, both stages.</summary>
@@ -25,7 +29,8 @@ internal static class RequestValidator
     public const int MaxImages = 16;
 
     /// <param name="refiner">The loaded refiner when the request asks for one (the engine resolves it from the catalog).</param>
-    public static ResolvedGeneration Validate(LoadedModel model, GenerationRequest request, LoadedModel? refiner = null)
+    /// <param name="loras">The request's LoRAs, checked against the catalog (<see cref="LoraSets.Resolve"/>).</param>
+    public static ResolvedGeneration Validate(LoadedModel model, GenerationRequest request, LoadedModel? refiner = null, LoraSet? loras = null)
     {
         var entry = model.Entry;
         var steps = request.Steps ?? entry.DefaultSteps;
@@ -96,8 +101,8 @@ internal static class RequestValidator
         // The raw sampler name, not its display name: "DPMSolverMultistepScheduler" follows the config's Karras
         // setting while "DPM++ 2M" fixes it off, so the two may have different timesteps.
         var key = new BatchKey(entry.Id, request.Width, request.Height, steps, sampler.ToLowerInvariant(), mode, start,
-            plan?.Model.Entry.Id, plan?.Start ?? 0);
-        return new ResolvedGeneration(steps, guidance, sampler, mode, schedule, start, end, timesteps.Count, plan, key);
+            plan?.Model.Entry.Id, plan?.Start ?? 0, loras?.Key ?? "");
+        return new ResolvedGeneration(steps, guidance, sampler, mode, schedule, start, end, timesteps.Count, plan, key) { Loras = loras };
     }
 
     /// <summary>What Flux cannot take: a negative prompt (no classifier-free guidance, so nothing to guide away from),

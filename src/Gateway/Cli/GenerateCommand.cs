@@ -62,6 +62,7 @@ public static class GenerateCommand
                 Sampler = options.Sampler,
                 Seed = seed,
                 InitImage = init,
+                Loras = options.Loras.Count == 0 ? null : LoraWeights(options, engine.Catalog),
             };
 
             var progress = new ProgressDisplay(stderr, interactive: !Console.IsErrorRedirected && ReferenceEquals(stderr, Console.Error));
@@ -96,5 +97,15 @@ public static class GenerateCommand
     {
         stderr.WriteLine($"error: {message}");
         return code;
+    }
+
+    /// <summary>The <c>--lora</c> options as the engine takes them (a later one for the same name wins); a LoRA without
+    /// a weight gets its models.json <c>default_weight</c>, and an unknown name is left for the engine to refuse.</summary>
+    private static Dictionary<string, double> LoraWeights(GenerateOptions options, ModelCatalog catalog)
+    {
+        var weights = new Dictionary<string, double>(StringComparer.Ordinal);
+        foreach (var (name, weight) in options.Loras)
+            weights[name] = weight ?? (catalog.TryGetLora(name, out var lora) ? lora.DefaultWeight : 1.0);
+        return weights;
     }
 }

@@ -17,6 +17,8 @@ public sealed record GenerateOptions
           --prompt-2 TEXT         SDXL: the second text encoder's prompt (default: --prompt)
           --negative-prompt-2 TEXT  SDXL: the second text encoder's negative prompt (default: --negative-prompt)
           --refiner               SDXL: finish with the model's refiner (models.json "refiner")
+          --lora NAME[:WEIGHT]    apply a LoRA of models.json "loras" (weight -2..2, default: its default_weight);
+                                  repeatable, at most 5
           --size WxH              image size, multiples of 8 (default: the model's native size)
           --steps N               denoising steps (default: the model's)
           --guidance F            classifier-free guidance scale (default: the model's)
@@ -34,6 +36,8 @@ public sealed record GenerateOptions
     public string? Prompt2 { get; init; }
     public string? NegativePrompt2 { get; init; }
     public bool Refiner { get; init; }
+    /// <summary><c>--lora</c> in order: the LoRA id and its weight, null for the LoRA's default weight.</summary>
+    public IReadOnlyList<(string Name, double? Weight)> Loras { get; init; } = [];
     public ImageSize? Size { get; init; }
     public int? Steps { get; init; }
     public double? Guidance { get; init; }
@@ -50,6 +54,7 @@ public sealed record GenerateOptions
     {
         var values = new Dictionary<string, string>(StringComparer.Ordinal);
         var flags = new HashSet<string>(StringComparer.Ordinal);
+        var loras = new List<(string, double?)>();
         for (var i = 0; i < args.Count; i++)
         {
             var name = args[i];
@@ -61,7 +66,8 @@ public sealed record GenerateOptions
             }
             if (!Known.Contains(name)) throw new CliUsageException($"unknown option '{name}'.");
             if (i + 1 >= args.Count) throw new CliUsageException($"option '{name}' needs a value.");
-            values[name] = args[++i];
+            if (name == "--lora") loras.Add(ParseLora(args[++i]));
+            else values[name] = args[++i];
         }
 
         string? Get(string name) => values.GetValueOrDefault(name);
@@ -80,6 +86,7 @@ public sealed record GenerateOptions
             Prompt2 = Get("--prompt-2"),
             NegativePrompt2 = Get("--negative-prompt-2"),
             Refiner = flags.Contains("--refiner"),
+            Loras = loras,
             Size = Get("--size") is { } size
                 ? ImageSize.TryParse(size, out var parsed) ? parsed : throw new CliUsageException($"--size '{size}' is not WIDTHxHEIGHT, e.g. 512x512.")
                 : null,
@@ -98,8 +105,17 @@ public sealed record GenerateOptions
     private static readonly HashSet<string> Known =
     [
         "--model", "--prompt", "--negative-prompt", "--size", "--steps", "--guidance", "--seed", "--sampler",
-        "--image", "--strength", "--out", "--quality", "--prompt-2", "--negative-prompt-2",
+        "--image", "--strength", "--out", "--quality", "--prompt-2", "--negative-prompt-2", "--lora",
     ];
+
+    /// <summary><c>NAME</c> or <c>NAME:WEIGHT</c>; the name may itself hold ':' only when a weight follows.</summary>
+    private static (string, double?) ParseLora(string text)
+    {
+        var colon = text.LastIndexOf(':');
+        var name = colon < 0 ? text : text[..colon];
+        if (name.Length == 0) throw new CliUsageException($"--lora '{text}' needs a LoRA name (NAME or NAME:WEIGHT).");
+        return (name, colon < 0 ? null : ParseNumber<double>("--lora", text[(colon + 1)..]));
+    }
 
     /// <summary>Options that take no value.</summary>
     private static readonly HashSet<string> Flags = ["--refiner"];

@@ -4,8 +4,8 @@ using System.Text.Json.Nodes;
 namespace Gateway.Tests.Support;
 
 /// <summary>
-/// Models folders that serve a chosen subset of the committed catalog (a models.json whose folders point back at
-/// onnx-models/), so that a test server loads only what its tests use: each started server loads every model it lists.
+/// Models folders that serve a chosen subset of the committed catalog (a models.json whose folders and LoRA files point
+/// back at onnx-models/), so that a test server loads only what its tests use: each started server loads every model it lists.
 /// </summary>
 public static class TestCatalogs
 {
@@ -32,8 +32,15 @@ public static class TestCatalogs
             copy["folder"] = Path.Combine(TestPaths.ModelsDirectory, (string?)model["folder"] ?? id);
             models.Add(copy);
         }
+        var loras = new JsonArray();
+        foreach (var lora in catalog["loras"]?.AsArray() ?? [])
+        {
+            var copy = lora!.DeepClone().AsObject();
+            copy["file"] = Path.Combine(TestPaths.ModelsDirectory, (string)lora["file"]!);
+            loras.Add(copy);
+        }
         var folder = Directory.CreateTempSubdirectory("gateway-catalog-").FullName;
-        File.WriteAllText(Path.Combine(folder, "models.json"), new JsonObject { ["models"] = models }.ToJsonString());
+        File.WriteAllText(Path.Combine(folder, "models.json"), new JsonObject { ["models"] = models, ["loras"] = loras }.ToJsonString());
         return folder;
     }
 }

@@ -9,7 +9,7 @@ using Gateway.Hosting;
 
 namespace Gateway.Apis.Hyperbolic;
 
-/// <summary>The Hyperbolic-style image API: <c>POST /v1/image/generation</c> and the lists of its style presets and samplers.</summary>
+/// <summary>The Hyperbolic-style image API: <c>POST /v1/image/generation</c> and the lists of its style presets, samplers and LoRAs.</summary>
 public static class HyperbolicApi
 {
     /// <summary>What runs every request, whichever of <see cref="HyperbolicRequest.Backends"/> it names.</summary>
@@ -40,6 +40,11 @@ public static class HyperbolicApi
                 .ToList()))
             .WithName("HyperbolicSamplers")
             .WithSummary("The sampler names, each with the diffusers class names that select it too.")
+            .ProducesErrors(StatusCodes.Status401Unauthorized);
+
+        group.MapGet("/loras", (DiffusionEngine engine) => LoraList.From(engine.Catalog))
+            .WithName("HyperbolicLoras")
+            .WithSummary("The LoRAs a request may name in `loras` (weight -2..2, at most 5), with the model families and models they apply to.")
             .ProducesErrors(StatusCodes.Status401Unauthorized);
 
         return app;

@@ -44,6 +44,7 @@ public static class HyperbolicRequest
         if (image is null && strength is not null)
             throw ApiException.BadRequest("strength", "'strength' applies only with 'image' (image-to-image).");
         UnservedFeatures.Refuse(body, model);
+        var loras = HyperbolicLoras.Read(body);
         DialectFields.RefuseUnread(body);
 
         if (StylePresets.TryGet(preset, out var style)) (prompt, negativePrompt) = style.Apply(prompt, negativePrompt);
@@ -73,6 +74,7 @@ public static class HyperbolicRequest
             Seed = seed,
             ImageCount = count,
             InitImage = init,
+            Loras = loras,
         };
     }
 

@@ -5,7 +5,8 @@ using Gateway.Diffusion.Models;
 namespace Gateway.Apis.Jobs;
 
 /// <summary><c>GET /models</c>: the catalog in the shape of Heurist's model list (<c>name</c>, <c>type</c> = family,
-/// <c>autofill</c> and <c>recommend</c> as comma-separated text), with the defaults <c>submit_job</c> applies. Public,
+/// <c>autofill</c> and <c>recommend</c> as comma-separated text; composite models with their <c>base</c>, <c>lora</c> and
+/// <c>lora_weight</c>), with the defaults <c>submit_job</c> applies. Public,
 /// like Heurist's list and <c>/readyz</c>.</summary>
 public static class ModelsEndpoint
 {
@@ -19,7 +20,8 @@ public static class ModelsEndpoint
         var side = Math.Min(DefaultSide, model.MaxSide / 8 * 8);
         return new JobModelView(model.Id, model.Family.ToName(), string.Join(", ", model.Autofill), string.Join(", ", model.Recommend),
             model.Description, model.CreditMultiplier, model.MaxSide, state.ToString().ToLowerInvariant(),
-            new JobModelDefaults(side, side, model.DefaultSteps, model.DefaultGuidance, model.DefaultSampler));
+            new JobModelDefaults(side, side, model.DefaultSteps, model.DefaultGuidance, model.DefaultSampler),
+            model.Composite?.Base, model.Composite?.Lora, model.Composite?.Weight);
     }
 
     public sealed record JobModelView(
@@ -31,7 +33,10 @@ public static class ModelsEndpoint
         [property: JsonPropertyName("credit_multiplier")] double CreditMultiplier,
         [property: JsonPropertyName("max_side")] int MaxSide,
         [property: JsonPropertyName("state")] string State,
-        [property: JsonPropertyName("defaults")] JobModelDefaults Defaults);
+        [property: JsonPropertyName("defaults")] JobModelDefaults Defaults,
+        [property: JsonPropertyName("base")] string? Base,
+        [property: JsonPropertyName("lora")] string? Lora,
+        [property: JsonPropertyName("lora_weight")] double? LoraWeight);
 
     public sealed record JobModelDefaults(
         [property: JsonPropertyName("width")] int Width,

@@ -33,6 +33,10 @@ public sealed record ModelObject
     [JsonPropertyName("default_sampler"), Description("Empty: the export's own scheduler.")]
     public required string DefaultSampler { get; init; }
     [JsonPropertyName("ready"), Description("Loaded and serving.")] public required bool Ready { get; init; }
+    [JsonPropertyName("base"), Description("composite15 / compositexl: the model whose sessions serve this one; else null.")]
+    public string? Base { get; init; }
+    [JsonPropertyName("lora"), Description("composite15 / compositexl: the LoRA this model adds to its base, and its weight; else null.")]
+    public ModelLora? Lora { get; init; }
 
     public static ModelObject From(ModelStatus status)
     {
@@ -49,6 +53,11 @@ public sealed record ModelObject
             DefaultGuidance = entry.DefaultGuidance,
             DefaultSampler = entry.DefaultSampler,
             Ready = status.State == ModelState.Ready,
+            Base = entry.Composite?.Base,
+            Lora = entry.Composite is { } composite ? new ModelLora(composite.Lora, composite.Weight) : null,
         };
     }
 }
+
+/// <summary>A composite model's LoRA.</summary>
+public sealed record ModelLora([property: JsonPropertyName("id")] string Id, [property: JsonPropertyName("weight")] double Weight);
