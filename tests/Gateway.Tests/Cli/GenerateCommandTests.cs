@@ -1,27 +1,10 @@
 using Gateway.Cli;
 using Gateway.Diffusion.Imaging;
-using Gateway.Hosting;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Gateway.Tests.Cli;
 
-public sealed class GenerateCommandTests : IDisposable
+public sealed class GenerateCommandTests : CliScratch
 {
-    private readonly string _dir = Directory.CreateTempSubdirectory("gateway-cli-").FullName;
-
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
-
-    private async Task<(int Code, string Out, string Err)> Run(params string[] args)
-    {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        var gateway = new GatewayOptions { ModelsDir = TestPaths.ModelsDirectory };
-        var code = await GenerateCommand.RunAsync(args, gateway, NullLoggerFactory.Instance, stdout, stderr, CancellationToken.None);
-        return (code, stdout.ToString(), stderr.ToString());
-    }
-
-    private string PathOf(string name) => Path.Combine(_dir, name);
-
     [Fact]
     public async Task Writes_a_png_of_the_asked_size_and_the_same_seed_gives_the_same_bytes()
     {

@@ -1,27 +1,9 @@
-using Gateway.Cli;
 using Gateway.Diffusion.Imaging;
-using Gateway.Hosting;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Gateway.Tests.Cli;
 
-public sealed class GenerateFluxCommandTests : IDisposable
+public sealed class GenerateFluxCommandTests : CliScratch
 {
-    private readonly string _dir = Directory.CreateTempSubdirectory("gateway-cli-flux-").FullName;
-
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
-
-    private async Task<(int Code, string Out, string Err)> Run(params string[] args)
-    {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        var gateway = new GatewayOptions { ModelsDir = TestPaths.ModelsDirectory };
-        var code = await GenerateCommand.RunAsync(args, gateway, NullLoggerFactory.Instance, stdout, stderr, CancellationToken.None);
-        return (code, stdout.ToString(), stderr.ToString());
-    }
-
-    private string PathOf(string name) => Path.Combine(_dir, name);
-
     [Fact]
     public async Task Tiny_flux_schnell_writes_a_1024_png_and_the_same_seed_gives_the_same_bytes()
     {
