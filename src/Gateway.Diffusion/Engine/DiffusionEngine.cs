@@ -21,12 +21,14 @@ public sealed class DiffusionEngine : IDisposable
     private readonly GenerationWorker _worker;
     private readonly LoraVariants _loraVariants;
     private readonly int? _maxBatchImages;
+    private readonly long _maxPixelsPerRequest;
     private bool _disposed;
 
     private DiffusionEngine(ModelCatalog catalog, OnnxSessionFactory sessions, EngineOptions options, ILoggerFactory loggers)
     {
         _sessions = sessions;
         _maxBatchImages = options.MaxBatchImages is { } max ? Math.Max(1, max) : null;
+        _maxPixelsPerRequest = Math.Max(64 * 64, options.MaxPixelsPerRequest);
         _models = new ModelRegistry(catalog, sessions, loggers.CreateLogger<DiffusionEngine>());
         _admission = new Admission(catalog, _queue, Math.Max(0, options.MaxQueueLength));
         _loraVariants = new LoraVariants(sessions, options.MaxLoraVariants, loggers.CreateLogger<DiffusionEngine>());
@@ -101,6 +103,7 @@ public sealed class DiffusionEngine : IDisposable
                 request = request with { Prompt = TriggerWords.Prepend(request.Prompt, model.Entry.Autofill) };
             var loras = LoraSets.Resolve(Catalog, model.Entry, request.Loras);
             resolved = RequestValidator.Validate(model, request, _models.RefinerFor(model, request), loras);
+            CheckPixelBudget(request);
         }
         catch (Exception e) when (e is UnknownModelException or ModelNotReadyException or InvalidGenerationRequestException)
         {
@@ -128,6 +131,15 @@ public sealed class DiffusionEngine : IDisposable
             var index = _queue.InDispatchOrder().FindIndex(item => ReferenceEquals(item.Options, options));
             return index < 0 ? null : index + 1;
         }
+    }
+
+    private void CheckPixelBudget(GenerationRequest request)
+    {
+        var pixels = (long)request.Width * request.Height * request.ImageCount;
+        if (pixels <= _maxPixelsPerRequest) return;
+        throw new InvalidGenerationRequestException(request.ImageCount > 1 ? "n" : "width",
+            $"{request.ImageCount} image(s) of {request.Width}x{request.Height} are {pixels:N0} pixels; this server renders at most " +
+            $"{_maxPixelsPerRequest:N0} per request (Gateway:MaxPixelsPerRequest). Ask for fewer or smaller images.");
     }
 
     /// <summary>The configured batch limit, or the execution provider's default.</summary>

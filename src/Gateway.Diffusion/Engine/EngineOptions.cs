@@ -21,6 +21,13 @@ public sealed record EngineOptions
     /// Zero batches only what is already waiting, which never delays a lone request.</summary>
     public TimeSpan BatchWindow { get; init; } = TimeSpan.Zero;
 
+    /// <summary>The most pixels one request may render (width × height × images): what bounds a request's memory,
+    /// which grows with every image's latents, decoded pixels and encoded output. The default admits every request the
+    /// dialects allow at 1024² (16 images) and 4 images at 2048².</summary>
+    public long MaxPixelsPerRequest { get; init; } = DefaultMaxPixelsPerRequest;
+
+    public const long DefaultMaxPixelsPerRequest = 16L * 1024 * 1024;
+
     /// <summary>LoRA sets kept prepared (each holds its own UNet and changed text-encoder sessions); the least recently
     /// used one beyond this is released.</summary>
     public int MaxLoraVariants { get; init; } = 2;

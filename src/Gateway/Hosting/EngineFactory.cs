@@ -19,6 +19,7 @@ public static class EngineFactory
             },
             MaxQueueLength = options.MaxQueueLength,
             MaxBatchImages = options.MaxBatchImages,
+            MaxPixelsPerRequest = options.MaxPixelsPerRequest,
             BatchWindow = TimeSpan.FromMilliseconds(options.BatchWindowMs),
         }, loggerFactory);
 }

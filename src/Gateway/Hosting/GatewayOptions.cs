@@ -45,6 +45,9 @@ public sealed class GatewayOptions
     /// batching; unset: 8 on CUDA, 1 on the CPU.</summary>
     public int? MaxBatchImages { get; set; }
 
+    /// <summary>The most pixels one request may render, width × height × images (see EngineOptions).</summary>
+    public long MaxPixelsPerRequest { get; set; } = Diffusion.Engine.EngineOptions.DefaultMaxPixelsPerRequest;
+
     /// <summary>Milliseconds the worker waits for compatible requests before a run that has room; 0 batches only what already waits.</summary>
     public int BatchWindowMs { get; set; }
 
