@@ -65,7 +65,7 @@ internal sealed class ExportFolder : IDisposable
         }
     }
 
-    public T Track<T>(T item) where T : IDisposable
+    private T Track<T>(T item) where T : IDisposable
     {
         _opened.Add(item);
         return item;

@@ -141,8 +141,6 @@ internal sealed class Denoiser : IDisposable
     /// <summary>Set for guidance-distilled UNets (LCM), which take the guidance scale as an embedding instead of a second batch half.</summary>
     public int? GuidanceEmbeddingSize { get; }
 
-    public bool HasInput(string name) => _inputs.ContainsKey(name);
-
     /// <summary>
     /// The UNet's bound tensors for one batch shape, kept for later runs (the last four shapes): a run of a shape
     /// already seen allocates no UNet tensors, and their addresses stay fixed, as device-side replay (CUDA graphs)
