@@ -43,6 +43,7 @@ public sealed class GatewayDatabase : IDisposable
             deadline_at   TEXT    NOT NULL,
             started_at    TEXT,
             finished_at   TEXT,
+            prompt        TEXT    NOT NULL DEFAULT '',
             PRIMARY KEY (owner, job_id)
         );
         CREATE INDEX IF NOT EXISTS jobs_by_status ON jobs (status);
@@ -94,6 +95,7 @@ public sealed class GatewayDatabase : IDisposable
             // WAL lets readers (GET /jobs, image serving) proceed while a job's result is written; it persists in the file.
             setup.CommandText = "PRAGMA journal_mode = WAL;" + Schema;
             setup.ExecuteNonQuery();
+            AddColumnIfMissing(connection, "jobs", "prompt", "TEXT NOT NULL DEFAULT ''");
         }
         catch (Exception e) when (e is SqliteException or StorageUnavailableException)
         {
@@ -180,6 +182,18 @@ public sealed class GatewayDatabase : IDisposable
 
     /// <summary>Finishes the queued writes and closes the pooled connections to this file, so the data folder is free
     /// once the server stops.</summary>
+    /// <summary>Brings a database made by an older version up to the schema: CREATE TABLE IF NOT EXISTS leaves an existing
+    /// table as it was.</summary>
+    private static void AddColumnIfMissing(SqliteConnection connection, string table, string column, string definition)
+    {
+        using var info = connection.CreateCommand();
+        info.CommandText = $"SELECT COUNT(*) FROM pragma_table_info('{table}') WHERE name = '{column}'";
+        if (Convert.ToInt64(info.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture) > 0) return;
+        using var alter = connection.CreateCommand();
+        alter.CommandText = $"ALTER TABLE {table} ADD COLUMN {column} {definition}";
+        alter.ExecuteNonQuery();
+    }
+
     public void Dispose()
     {
         if (_writes.IsAddingCompleted) return;

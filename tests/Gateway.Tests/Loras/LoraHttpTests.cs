@@ -128,5 +128,9 @@ public sealed class LoraHttpTests(LoraServer shared) : IClassFixture<LoraServer>
         var baseModel = await JobImage(client, "pixel-3", "tiny-sd", "pixel art, a lighthouse");
         Assert.Equal(spelled, autofilled);
         Assert.NotEqual(baseModel, spelled);
+        // The job record shows the prompt as it ran, trigger words in front.
+        var record = await Gateway.Tests.Jobs.JobsHttp.GetJobAsync(client, "pixel-1");
+        Assert.Equal("pixel art, a lighthouse", record.GetProperty("prompt").GetString());
+        Assert.Equal("pixel art, a lighthouse", (await Gateway.Tests.Jobs.JobsHttp.GetJobAsync(client, "pixel-2")).GetProperty("prompt").GetString());
     }
 }

@@ -16,6 +16,8 @@ public sealed record JobRecord(
     DateTimeOffset CreatedAt,
     DateTimeOffset DeadlineAt)
 {
+    /// <summary>The prompt as it runs: with a model's trigger words in front when it lacked them.</summary>
+    public string Prompt { get; init; } = "";
     public int ProgressStep { get; init; }
     /// <summary>The stored image's file name, null once retention has removed the image.</summary>
     public string? ImageFile { get; init; }

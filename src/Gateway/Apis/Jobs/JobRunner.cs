@@ -121,7 +121,7 @@ public sealed class JobRunner(
     {
         var request = submission.Request;
         return new JobRecord(owner, submission.JobId, JobStatus.Queued, request.Model, request.Width, request.Height, submission.Steps,
-            request.Seed, submission.Priority, submission.Credits, createdAt, deadline);
+            request.Seed, submission.Priority, submission.Credits, createdAt, deadline) { Prompt = request.Prompt };
     }
 
     private static ApiException Duplicate(string jobId) =>

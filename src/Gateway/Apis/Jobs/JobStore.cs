@@ -25,14 +25,14 @@ public sealed class JobStore
     public Task<bool> TryCreateAsync(JobRecord job) => _database.WriteAsync(write =>
     {
         var inserted = write.Execute("""
-            INSERT INTO jobs (owner, job_id, status, model, width, height, steps, seed, priority, credits, created_at, deadline_at)
-            VALUES ($owner, $job, $status, $model, $width, $height, $steps, $seed, $priority, $credits, $created, $deadline)
+            INSERT INTO jobs (owner, job_id, status, model, width, height, steps, seed, priority, credits, created_at, deadline_at, prompt)
+            VALUES ($owner, $job, $status, $model, $width, $height, $steps, $seed, $priority, $credits, $created, $deadline, $prompt)
             ON CONFLICT (owner, job_id) DO NOTHING
             """,
             ("$owner", job.Owner), ("$job", job.JobId), ("$status", job.Status.ToName()), ("$model", job.Model),
             ("$width", job.Width), ("$height", job.Height), ("$steps", job.Steps), ("$seed", (long)job.Seed),
             ("$priority", job.Priority), ("$credits", job.Credits), ("$created", Timestamps.ToText(job.CreatedAt)),
-            ("$deadline", Timestamps.ToText(job.DeadlineAt)));
+            ("$deadline", Timestamps.ToText(job.DeadlineAt)), ("$prompt", job.Prompt));
         write.Commit();
         return inserted == 1;
     });
@@ -63,7 +63,8 @@ public sealed class JobStore
         // The image index says whether retention has removed the job's image since.
         return read.Query("""
             SELECT j.owner, j.job_id, j.status, j.model, j.width, j.height, j.steps, j.seed, j.priority, j.credits,
-                   j.created_at, j.deadline_at, j.progress_step, i.file_name, j.error_message, j.error_code, j.started_at, j.finished_at
+                   j.created_at, j.deadline_at, j.progress_step, i.file_name, j.error_message, j.error_code, j.started_at, j.finished_at,
+                   j.prompt
             FROM jobs j LEFT JOIN images i ON i.file_name = j.image_file
             WHERE j.owner = $owner AND j.job_id = $job
             """, ReadJob, ("$owner", owner), ("$job", jobId)).FirstOrDefault();
@@ -93,5 +94,6 @@ public sealed class JobStore
             ErrorCode = r.IsDBNull(15) ? null : r.GetString(15),
             StartedAt = r.IsDBNull(16) ? null : Timestamps.Parse(r.GetString(16)),
             FinishedAt = r.IsDBNull(17) ? null : Timestamps.Parse(r.GetString(17)),
+            Prompt = r.GetString(18),
         };
 }
