@@ -9,6 +9,7 @@ namespace Gateway.Diffusion.Control;
 public sealed record ControlNetRequest
 {
     public const int DefaultCannyLow = 100, DefaultCannyHigh = 200;
+    public const double MinScale = 0, MaxScale = 2;
 
     public required string Name { get; init; }
     /// <summary>The photo the preprocessor turns into a control map, or the map itself when <see cref="Preprocess"/> is off.

@@ -5,7 +5,7 @@ internal static class CatalogControlNets
 {
     public const string Sd15Family = "sd15";
     public const string SdxlFamily = "sdxl";
-    public const double MinScale = 0, MaxScale = 2;
+    public const double MinScale = Control.ControlNetRequest.MinScale, MaxScale = Control.ControlNetRequest.MaxScale;
 
     /// <summary>The preprocessors built in: <c>canny</c> (OpenCV) and <c>none</c>; any other must be an annotator id.</summary>
     public const string Canny = "canny", NoPreprocessor = "none";
