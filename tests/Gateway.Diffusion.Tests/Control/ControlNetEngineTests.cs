@@ -2,6 +2,7 @@ using Gateway.Diffusion.Control;
 using Gateway.Diffusion.Engine;
 using Gateway.Diffusion.Imaging;
 using Gateway.Diffusion.Pipelines;
+using Gateway.Diffusion.Tests.Engine;
 using Gateway.Diffusion.Tests.Support;
 
 namespace Gateway.Diffusion.Tests.Control;
@@ -127,6 +128,29 @@ public sealed class ControlNetEngineTests(ControlNetEngineFixture fixture) : ICl
 
         Assert.NotEqual(plain, controlled);
         Assert.Equal(plain, scaleZero);
+    }
+
+    [Fact]
+    public async Task Requests_share_unet_calls_only_with_the_same_controlnet_and_control_image()
+    {
+        var otherImage = Canny() with { Image = Shapes(96, 128) };
+        GenerationRequest[] requests =
+        [
+            Sd(Canny(), seed: 1), Sd(Canny(), seed: 2) with { Prompt = "a boat" }, Sd(otherImage, seed: 3),
+            Sd(Canny(scale: 0.5), seed: 4), Sd(Canny(name: "depth"), seed: 5), Sd(seed: 6),
+        ];
+        var alone = new List<byte[]>();
+        foreach (var request in requests) alone.Add(await Rgba(request));
+
+        using var blocker = new Blocker();
+        var first = blocker.Start(_engine);
+        var batched = requests.Select(r => _engine.GenerateAsync(r)).ToArray();
+        blocker.Release();
+        await first;
+        var results = await Task.WhenAll(batched);
+
+        Assert.Equal([2, 2, 1, 1, 1, 1], results.Select(r => r.BatchSize));
+        for (var i = 0; i < requests.Length; i++) Assert.Equal(alone[i], results[i].Images[0].Image.Rgba);
     }
 
     [Fact]
