@@ -179,8 +179,9 @@ public sealed class DiffusionEngine : IDisposable
         }
         _worker.Join();
         _loraVariants.Dispose();
-        _controlNets.Dispose();
+        // The models' UNet steppers hold the ControlNets' bindings, so they go first.
         _models.Dispose();
+        _controlNets.Dispose();
         _queue.Dispose();
     }
 }

@@ -41,7 +41,9 @@ internal sealed class LoadedModel(ModelCatalogEntry entry, SchedulerConfig sched
     public LoadedModel ViewAs(ModelCatalogEntry viewEntry) =>
         new(viewEntry, SchedulerConfig, Text, UNet, VaeDecoder, VaeEncoder, VaeScalingFactor, TimeIds)
         {
-            Files = Files, ControlNetUNet = viewEntry.ControlNet is null ? null : ControlNetUNet, _isView = true,
+            Files = Files,
+            ControlNetUNet = viewEntry.ControlNet is null ? null : ControlNetUNet,
+            _isView = true,
         };
 
     public void Dispose()

@@ -114,7 +114,8 @@ internal static class RequestValidator
             plan?.Model.Entry.Id, plan?.Start ?? 0, loras?.Key ?? "", control?.Key ?? "");
         return new ResolvedGeneration(steps, guidance, sampler, mode, schedule, start, end, timesteps.Count, plan, key)
         {
-            Loras = loras, Control = control,
+            Loras = loras,
+            Control = control,
         };
     }
 

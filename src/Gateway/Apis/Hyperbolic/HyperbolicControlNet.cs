@@ -67,7 +67,13 @@ internal sealed record PendingControlNet(string Name, JsonElement Image, double?
 {
     public ControlNetRequest Decode() => new()
     {
-        Name = Name, Image = Base64Image.Decode(Image, "controlnet_image"), Scale = Scale, Preprocess = Preprocess,
-        GuidanceStart = GuidanceStart, GuidanceEnd = GuidanceEnd, CannyLow = CannyLow, CannyHigh = CannyHigh,
+        Name = Name,
+        Image = Base64Image.Decode(Image, "controlnet_image"),
+        Scale = Scale,
+        Preprocess = Preprocess,
+        GuidanceStart = GuidanceStart,
+        GuidanceEnd = GuidanceEnd,
+        CannyLow = CannyLow,
+        CannyHigh = CannyHigh,
     };
 }
