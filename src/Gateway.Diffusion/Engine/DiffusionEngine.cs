@@ -24,6 +24,7 @@ public sealed class DiffusionEngine : IDisposable
     private readonly int? _maxBatchImages;
     private readonly long _maxPixelsPerRequest;
     private bool _disposed;
+    private volatile bool _loadingAll;
 
     private DiffusionEngine(ModelCatalog catalog, OnnxSessionFactory sessions, EngineOptions options, ILoggerFactory loggers)
     {
@@ -43,8 +44,9 @@ public sealed class DiffusionEngine : IDisposable
     /// <summary>The catalog's models in catalog order, with their load state.</summary>
     public IReadOnlyList<ModelStatus> Models => _models.Models;
 
-    /// <summary>True once every catalog model has finished loading, successfully or not, and at least one serves.</summary>
-    public bool IsReady => Models.All(m => m.State is ModelState.Ready or ModelState.Failed) && Models.Any(m => m.State == ModelState.Ready);
+    /// <summary>True once every catalog model (and, under <see cref="LoadAll"/>, every ControlNet) has finished loading,
+    /// successfully or not, and at least one model serves.</summary>
+    public bool IsReady => !_loadingAll && Models.All(m => m.State is ModelState.Ready or ModelState.Failed) && Models.Any(m => m.State == ModelState.Ready);
 
     /// <summary>Runs, images, and the time spent inside ONNX Runtime and running at all, since the engine started.</summary>
     public EngineStatistics Statistics => _worker.Statistics;
@@ -74,6 +76,19 @@ public sealed class DiffusionEngine : IDisposable
     /// <summary>Loads every catalog model, then the ControlNets they can use; one that fails is logged and marked
     /// failed, the others still serve.</summary>
     public void LoadAll()
+    {
+        _loadingAll = true;
+        try
+        {
+            LoadModelsAndControlNets();
+        }
+        finally
+        {
+            _loadingAll = false;
+        }
+    }
+
+    private void LoadModelsAndControlNets()
     {
         foreach (var entry in Catalog.Models)
         {
