@@ -25,7 +25,8 @@ and two Flux (float32; see flux.py): tiny-flux-schnell and tiny-flux-dev (CLIP +
 on 2×2-packed 16-channel latents, the 16-channel VAE halves with Flux's scaling and shift).
 
 With all variants it also writes loras/: tiny LoRA files for tiny-sd and tiny-sdxl in kohya and PEFT key
-layouts (see lora.py).
+layouts (see lora.py), and controlnets/: tiny ControlNets (canny, depth, openpose, softedge) for both and the
+control-image annotators; tiny-sd and tiny-sdxl get their ControlNet UNet in controlnet/ (see controlnet.py).
 
 The output is deterministic (fixed seeds, no timestamps, fixed JSON key order), so CI can regenerate it
 and `diff -r` it against the committed copy. Needs only numpy and onnx (Debian: python3-numpy python3-onnx).
@@ -464,18 +465,11 @@ def build_unet(fp16):
     return unet_graph(b, "int64-scalar" if fp16 else "float-batch", TEXT_HIDDEN)
 
 
-def unet_graph(b, timestep, context_dim, time_ids=0, text_embeds_dim=0, add_time_dim=0,
-               linear_projection=False):
-    """A two-level UNet2DConditionModel: any latent height/width (odd sizes too), dynamic batch.
+def unet_conditioning_inputs(b, sample, timestep, context_dim, time_ids=0, text_embeds_dim=0):
+    """The UNet's (and its ControlNet's) timestep, encoder_hidden_states and SDXL's text_embeds / time_ids inputs.
 
-    timestep: "float-batch" (float32 [batch_size], diffusers' converter and old optimum), "int64-scalar"
-    (optimum, tiny-sd-fp16) or "float-scalar" (optimum ≥ 1.24). With time_ids > 0 it is an SDXL UNet: the
-    inputs `text_embeds` [B, text_embeds_dim] and `time_ids` [B, time_ids] feed diffusers' "text_time"
-    added embedding (each id through a sinusoidal embedding of add_time_dim, flattened, after text_embeds,
-    through add_embedding's Linear-SiLU-Linear), which is added to the time embedding.
+    Returns (t [batch] float32, context, (text_embeds, time_ids) or None); see unet_graph for the timestep styles.
     """
-    c0, c1 = UNET_CHANNELS
-    sample = b.input("sample", b.float, ["batch_size", LATENT_CHANNELS, "height", "width"])
     if timestep == "int64-scalar":  # optimum: an int64 scalar, shared by the whole batch
         t = b.op("Cast", b.input("timestep", TensorProto.INT64, []), to=TensorProto.FLOAT)
     elif timestep == "float-scalar":
@@ -486,10 +480,16 @@ def unet_graph(b, timestep, context_dim, time_ids=0, text_embeds_dim=0, add_time
     else:                           # diffusers converter: float32, one per batch item
         t = b.input("timestep", TensorProto.FLOAT, ["batch_size"])
     context = b.input("encoder_hidden_states", b.float, ["batch_size", "sequence_length", context_dim])
+    added = None
     if time_ids:
-        text_embeds = b.input("text_embeds", b.float, ["batch_size", text_embeds_dim])
-        ids = b.input("time_ids", b.float, ["batch_size", time_ids])
+        added = (b.input("text_embeds", b.float, ["batch_size", text_embeds_dim]),
+                 b.input("time_ids", b.float, ["batch_size", time_ids]))
+    return t, context, added
 
+
+def unet_time_embedding(b, t, added, time_ids=0, text_embeds_dim=0, add_time_dim=0):
+    """time_proj + time_embedding, plus SDXL's "text_time" add_embedding when `added` holds (text_embeds, time_ids)."""
+    c0 = UNET_CHANNELS[0]
     # time_proj computed in float32 like the real export and then cast to the model's type.
     emb = sinusoidal(b, t, c0)
     if b.float == TensorProto.FLOAT16:
@@ -497,7 +497,8 @@ def unet_graph(b, timestep, context_dim, time_ids=0, text_embeds_dim=0, add_time
     with b.scope("time_embedding"):
         temb = b.linear(b.silu(b.linear(emb, "linear_1", c0, UNET_TIME_DIM)), "linear_2",
                         UNET_TIME_DIM, UNET_TIME_DIM)
-    if time_ids:
+    if added is not None:
+        text_embeds, ids = added
         with b.scope("add_time_proj"):
             time_embeds = sinusoidal(b, b.op("Reshape", ids, b.const([-1])), add_time_dim)     # [B·n, d]
             time_embeds = b.op("Reshape", time_embeds, b.const([-1, time_ids * add_time_dim]))  # [B, n·d]
@@ -506,6 +507,26 @@ def unet_graph(b, timestep, context_dim, time_ids=0, text_embeds_dim=0, add_time
             aug = b.linear(b.silu(b.linear(add_embeds, "linear_1", text_embeds_dim + time_ids * add_time_dim,
                                            UNET_TIME_DIM)), "linear_2", UNET_TIME_DIM, UNET_TIME_DIM, gain=2.0)
         temb = b.op("Add", temb, aug)
+    return temb
+
+
+def unet_graph(b, timestep, context_dim, time_ids=0, text_embeds_dim=0, add_time_dim=0,
+               linear_projection=False, control_seed=None):
+    """A two-level UNet2DConditionModel: any latent height/width (odd sizes too), dynamic batch.
+
+    timestep: "float-batch" (float32 [batch_size], diffusers' converter and old optimum), "int64-scalar"
+    (optimum, tiny-sd-fp16) or "float-scalar" (optimum ≥ 1.24). With time_ids > 0 it is an SDXL UNet: the
+    inputs `text_embeds` [B, text_embeds_dim] and `time_ids` [B, time_ids] feed diffusers' "text_time"
+    added embedding (each id through a sinusoidal embedding of add_time_dim, flattened, after text_embeds,
+    through add_embedding's Linear-SiLU-Linear), which is added to the time embedding.
+
+    With control_seed it is the "ControlNet UNet" of the same weights (controlnet.py): it also takes diffusers'
+    down_block_{i}_additional_residual (one per down-path sample, i = 0..3) and mid_block_additional_residual.
+    """
+    c0, c1 = UNET_CHANNELS
+    sample = b.input("sample", b.float, ["batch_size", LATENT_CHANNELS, "height", "width"])
+    t, context, added = unet_conditioning_inputs(b, sample, timestep, context_dim, time_ids, text_embeds_dim)
+    temb = unet_time_embedding(b, t, added, time_ids, text_embeds_dim, add_time_dim)
 
     h = b.conv(sample, "conv_in", LATENT_CHANNELS, c0)
     with b.scope("down_blocks.0"):
@@ -514,12 +535,19 @@ def unet_graph(b, timestep, context_dim, time_ids=0, text_embeds_dim=0, add_time
     with b.scope("down_blocks.1"):
         h = resnet(b, h, "resnets.0", c0, c1, UNET_GROUPS, temb, UNET_TIME_DIM)
         h = transformer(b, h, context, "attentions.0", c1, UNET_GROUPS, context_dim, linear_projection)
+    if control_seed is not None:
+        import controlnet  # tools/forge/controlnet.py
+        control = controlnet.UNetResiduals(b, control_seed, b.float)
+        skip = control.add_to_skip(skip)
+        h = control.add_to_bottom(h)
     with b.scope("up_blocks.0.upsamplers.0"):
         # Upsample2D with output_size: nearest-resize to the skip's exact size, so odd latent sizes work.
         sizes = b.op("Concat", b.op("Shape", h, end=2), b.op("Shape", skip, start=2), axis=0)
         h = b.op("Resize", h, "", "", sizes, mode="nearest",
                  coordinate_transformation_mode="asymmetric", nearest_mode="floor")
         h = b.conv(h, "conv", c1, c0)
+    if control_seed is not None:
+        h = control.add_to_up(h, skip)
     with b.scope("up_blocks.1"):
         h = resnet(b, b.op("Concat", h, skip, axis=1), "resnets.0", 2 * c0, c0, UNET_GROUPS, temb,
                    UNET_TIME_DIM)
@@ -765,6 +793,9 @@ def forge(out_dir, variant):
     write_json(os.path.join(root, "vae_decoder", "config.json"), vae_config())
     save(build_vae_encoder(fp16, parameters=fp16), os.path.join(root, "vae_encoder"))
     write_json(os.path.join(root, "vae_encoder", "config.json"), vae_config())
+    if variant == "tiny-sd":
+        import controlnet  # tools/forge/controlnet.py
+        controlnet.write_controlnet_unet(root, "sd")
 
 
 def main():
@@ -818,6 +849,12 @@ def main():
             import lora  # tools/forge/lora.py
             names = lora.forge_loras(os.path.join(args.out, "loras"))
             print(f"wrote {len(names)} LoRA files to {os.path.join(args.out, 'loras')}")
+            import controlnet  # tools/forge/controlnet.py
+            folder = os.path.join(args.out, "controlnets")
+            if os.path.isdir(folder):
+                shutil.rmtree(folder)
+            names = controlnet.forge_controlnets(folder)
+            print(f"wrote {len(names)} ControlNets and their annotators to {folder}")
     if args.fixtures:
         forge_fixtures(args.fixtures)
         print(f"wrote {len(FIXTURES)} fixtures to {args.fixtures}")

@@ -257,3 +257,6 @@ def forge_sdxl(root, variant):
     write_component(root, "unet", build_unet(legacy, refiner), unet_config(refiner))
     write_component(root, "vae_decoder", build_vae_decoder(), vae_config())
     write_component(root, "vae_encoder", build_vae_encoder(legacy), vae_config())
+    if variant == "tiny-sdxl":
+        import controlnet  # tools/forge/controlnet.py
+        controlnet.write_controlnet_unet(root, "sdxl")

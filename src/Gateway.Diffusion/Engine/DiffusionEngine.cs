@@ -20,9 +20,11 @@ public sealed class DiffusionEngine : IDisposable
     private readonly Admission _admission;
     private readonly GenerationWorker _worker;
     private readonly LoraVariants _loraVariants;
+    private readonly ControlNetRegistry _controlNets;
     private readonly int? _maxBatchImages;
     private readonly long _maxPixelsPerRequest;
     private bool _disposed;
+    private volatile bool _loadingAll;
 
     private DiffusionEngine(ModelCatalog catalog, OnnxSessionFactory sessions, EngineOptions options, ILoggerFactory loggers)
     {
@@ -32,6 +34,7 @@ public sealed class DiffusionEngine : IDisposable
         _models = new ModelRegistry(catalog, sessions, loggers.CreateLogger<DiffusionEngine>());
         _admission = new Admission(catalog, _queue, Math.Max(0, options.MaxQueueLength));
         _loraVariants = new LoraVariants(sessions, options.MaxLoraVariants, loggers.CreateLogger<DiffusionEngine>());
+        _controlNets = new ControlNetRegistry(catalog, sessions, loggers.CreateLogger<DiffusionEngine>());
         _worker = new GenerationWorker(_queue, _models, _admission, () => MaxBatchImages, options.BatchWindow,
             _loraVariants, loggers.CreateLogger<DiffusionEngine>());
     }
@@ -41,8 +44,9 @@ public sealed class DiffusionEngine : IDisposable
     /// <summary>The catalog's models in catalog order, with their load state.</summary>
     public IReadOnlyList<ModelStatus> Models => _models.Models;
 
-    /// <summary>True once every catalog model has finished loading, successfully or not, and at least one serves.</summary>
-    public bool IsReady => Models.All(m => m.State is ModelState.Ready or ModelState.Failed) && Models.Any(m => m.State == ModelState.Ready);
+    /// <summary>True once every catalog model (and, under <see cref="LoadAll"/>, every ControlNet) has finished loading,
+    /// successfully or not, and at least one model serves.</summary>
+    public bool IsReady => !_loadingAll && Models.All(m => m.State is ModelState.Ready or ModelState.Failed) && Models.Any(m => m.State == ModelState.Ready);
 
     /// <summary>Runs, images, and the time spent inside ONNX Runtime and running at all, since the engine started.</summary>
     public EngineStatistics Statistics => _worker.Statistics;
@@ -65,8 +69,26 @@ public sealed class DiffusionEngine : IDisposable
         return new DiffusionEngine(catalog, sessions, options, factory);
     }
 
-    /// <summary>Loads every catalog model; a model that fails is logged and marked failed, the others still serve.</summary>
+    /// <summary>Whether the catalog's ControlNet <paramref name="id"/> loaded, and why not when it failed.</summary>
+    public (bool Ready, string? Error) ControlNetState(string id) =>
+        (_controlNets.IsReady(id), _controlNets.Failures.TryGetValue(id, out var error) ? error : null);
+
+    /// <summary>Loads every catalog model, then the ControlNets they can use; one that fails is logged and marked
+    /// failed, the others still serve.</summary>
     public void LoadAll()
+    {
+        _loadingAll = true;
+        try
+        {
+            LoadModelsAndControlNets();
+        }
+        finally
+        {
+            _loadingAll = false;
+        }
+    }
+
+    private void LoadModelsAndControlNets()
     {
         foreach (var entry in Catalog.Models)
         {
@@ -79,7 +101,12 @@ public sealed class DiffusionEngine : IDisposable
                 // Recorded in the model's status and logged by Load; the other models still load.
             }
         }
+        LoadControlNets();
     }
+
+    /// <summary>Loads the catalog's ControlNets (those some catalog model can use) and their annotators; one that fails is
+    /// logged and marked failed (<see cref="ControlNetState"/>).</summary>
+    public void LoadControlNets() => _controlNets.LoadAll();
 
     /// <summary>Loads one model (once); throws <see cref="ModelLoadException"/> with the reason when it cannot.</summary>
     public void Load(string modelId) => _models.Load(modelId);
@@ -102,7 +129,8 @@ public sealed class DiffusionEngine : IDisposable
             if (model.Entry.Composite is not null && !string.IsNullOrWhiteSpace(request.Prompt))
                 request = request with { Prompt = TriggerWords.Prepend(request.Prompt, model.Entry.Autofill) };
             var loras = LoraSets.Resolve(Catalog, model.Entry, request.Loras);
-            resolved = RequestValidator.Validate(model, request, _models.RefinerFor(model, request), loras);
+            var control = _controlNets.Resolve(model, request);
+            resolved = RequestValidator.Validate(model, request, _models.RefinerFor(model, request), loras, control);
             CheckPixelBudget(request);
         }
         catch (Exception e) when (e is UnknownModelException or ModelNotReadyException or InvalidGenerationRequestException)
@@ -166,7 +194,9 @@ public sealed class DiffusionEngine : IDisposable
         }
         _worker.Join();
         _loraVariants.Dispose();
+        // The models' UNet steppers hold the ControlNets' bindings, so they go first.
         _models.Dispose();
+        _controlNets.Dispose();
         _queue.Dispose();
     }
 }

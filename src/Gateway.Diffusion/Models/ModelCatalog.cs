@@ -21,10 +21,13 @@ public sealed class ModelCatalog
 
     private readonly Dictionary<string, LoraCatalogEntry> _lorasById;
 
-    private ModelCatalog(IReadOnlyList<ModelCatalogEntry> models, IReadOnlyList<LoraCatalogEntry> loras)
+    private ModelCatalog(IReadOnlyList<ModelCatalogEntry> models, IReadOnlyList<LoraCatalogEntry> loras,
+        IReadOnlyList<ControlNetCatalogEntry> controlNets, IReadOnlyList<AnnotatorCatalogEntry> annotators)
     {
         Models = models;
         Loras = loras;
+        ControlNets = controlNets;
+        Annotators = annotators;
         _byId = models.ToDictionary(m => m.Id, StringComparer.Ordinal);
         _lorasById = loras.ToDictionary(l => l.Id, StringComparer.Ordinal);
     }
@@ -37,6 +40,19 @@ public sealed class ModelCatalog
     public IReadOnlyList<LoraCatalogEntry> Loras { get; }
 
     public bool TryGetLora(string id, out LoraCatalogEntry lora) => _lorasById.TryGetValue(id, out lora!);
+
+    /// <summary>The ControlNets of models.json's <c>controlnets</c>, in file order.</summary>
+    public IReadOnlyList<ControlNetCatalogEntry> ControlNets { get; }
+
+    /// <summary>The control-image annotators of models.json's <c>annotators</c>.</summary>
+    public IReadOnlyList<AnnotatorCatalogEntry> Annotators { get; }
+
+    /// <summary>The model whose <c>controlnet.alias</c> is <paramref name="alias"/> (e.g. <c>SD1.5-ControlNet</c>).</summary>
+    public bool TryGetControlNetAlias(string alias, out ModelCatalogEntry model)
+    {
+        model = Models.FirstOrDefault(m => m.ControlNet?.Alias == alias)!;
+        return model is not null;
+    }
 
     public static ModelCatalog Load(string modelsDirectory)
     {
@@ -73,7 +89,11 @@ public sealed class ModelCatalog
         foreach (var entry in entries) CheckRefiner(entry, entries, sourceName);
         var loras = CatalogLoras.Read(file.Loras ?? [], modelsDirectory, sourceName);
         for (var i = 0; i < entries.Count; i++) entries[i] = CatalogLoras.ResolveComposite(entries[i], models[i], entries, loras, sourceName);
-        return new ModelCatalog(entries, loras);
+        var annotators = CatalogControlNets.ReadAnnotators(file.Annotators ?? [], modelsDirectory, sourceName);
+        var controlNets = CatalogControlNets.Read(file.Controlnets ?? [], annotators, modelsDirectory, sourceName);
+        for (var i = 0; i < entries.Count; i++)
+            entries[i] = CatalogControlNets.ResolveSupport(entries[i], models[i].Controlnet, entries, controlNets, sourceName);
+        return new ModelCatalog(entries, loras, controlNets, annotators);
     }
 
     private static ModelCatalogEntry ToEntry(CatalogModel model, string modelsDirectory, string sourceName)
@@ -169,7 +189,34 @@ public sealed class ModelCatalog
             throw new ModelLoadException($"{where}: '{refinerId}' is {refiner.Family.ToName()}, not sdxl-refiner.");
     }
 
-    private sealed record CatalogFile(List<CatalogModel>? Models, List<CatalogLora>? Loras);
+    private sealed record CatalogFile(List<CatalogModel>? Models, List<CatalogLora>? Loras, List<CatalogControlNet>? Controlnets,
+        List<CatalogAnnotator>? Annotators);
+
+    internal sealed record CatalogControlNet
+    {
+        [JsonRequired] public string Id { get; init; } = "";
+        public string? Folder { get; init; }
+        [JsonRequired] public string Family { get; init; } = "";
+        [JsonRequired] public string Preprocessor { get; init; } = "";
+        public double? DefaultScale { get; init; }
+        public string? Description { get; init; }
+    }
+
+    internal sealed record CatalogAnnotator
+    {
+        [JsonRequired] public string Id { get; init; } = "";
+        [JsonRequired] public string File { get; init; } = "";
+        public int? SampleSize { get; init; }
+        public bool? NormalizeOutput { get; init; }
+        public string? Description { get; init; }
+    }
+
+    internal sealed record CatalogModelControlNet
+    {
+        [JsonRequired] public string Unet { get; init; } = "";
+        public string? Alias { get; init; }
+        public string? Default { get; init; }
+    }
 
     internal sealed record CatalogLora
     {
@@ -208,5 +255,6 @@ public sealed class ModelCatalog
         public string? Base { get; init; }
         public string? Lora { get; init; }
         public double? LoraWeight { get; init; }
+        public CatalogModelControlNet? Controlnet { get; init; }
     }
 }

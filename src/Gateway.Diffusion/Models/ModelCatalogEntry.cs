@@ -56,4 +56,7 @@ public sealed record ModelCatalogEntry
 
     /// <summary>For <c>composite15</c> / <c>compositexl</c>: the base model whose sessions serve it and the LoRA it adds.</summary>
     public CompositeOf? Composite { get; init; }
+
+    /// <summary>Set when the model serves ControlNets: its ControlNet UNet's folder, alias and default ControlNet.</summary>
+    public ControlNetSupport? ControlNet { get; init; }
 }

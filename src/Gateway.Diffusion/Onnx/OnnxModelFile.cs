@@ -37,6 +37,15 @@ internal sealed class OnnxModelFile : IDisposable
         return new OnnxModelFile(displayName, factory.CreateSession(path, displayName, provider));
     }
 
+    /// <summary>Opens one <c>.onnx</c> file that is no component of a model folder (a ControlNet, an annotator);
+    /// <paramref name="displayName"/> is how messages name it.</summary>
+    public static OnnxModelFile OpenFile(OnnxSessionFactory factory, string path, string displayName, string? provider = null)
+    {
+        if (!File.Exists(path))
+            throw new ModelLoadException($"{displayName}: file not found ({path}).");
+        return new OnnxModelFile(displayName, factory.CreateSession(path, displayName, provider));
+    }
+
     /// <summary>Opens a component with some initializers replaced (LoRA-merged weights, in the initializer's own element
     /// type); the file keeps their buffers alive as long as its session.</summary>
     public static OnnxModelFile OpenWith(OnnxSessionFactory factory, string modelDirectory, string component,

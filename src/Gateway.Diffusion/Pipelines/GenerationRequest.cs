@@ -1,3 +1,4 @@
+using Gateway.Diffusion.Control;
 using Gateway.Diffusion.Imaging;
 
 namespace Gateway.Diffusion.Pipelines;
@@ -31,6 +32,8 @@ public sealed record GenerationRequest
     public bool UseRefiner { get; init; }
     /// <summary>LoRAs (models.json <c>loras</c> ids) and their weights (−2 … 2; 0 leaves the model as it is), at most 5.</summary>
     public IReadOnlyDictionary<string, double>? Loras { get; init; }
+    /// <summary>SD 1.5 / SDXL: steer the base model with a ControlNet (models.json <c>controlnets</c>) and a control image.</summary>
+    public ControlNetRequest? ControlNet { get; init; }
 }
 
 /// <summary>The starting picture of image-to-image; <paramref name="Strength"/> 0 keeps it, 1 replaces it.</summary>

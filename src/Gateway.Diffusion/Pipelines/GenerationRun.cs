@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Numerics.Tensors;
+using Gateway.Diffusion.Control;
 using Gateway.Diffusion.Engine;
 using Gateway.Diffusion.Imaging;
 using Gateway.Diffusion.Noise;
@@ -63,16 +64,26 @@ internal static class GenerationRun
         foreach (var member in members) lanes.AddRange(CreateLanes(model, member, runOptions, onnx));
 
         var denoiseStart = total.Elapsed;
+        var (unet, baseHook) = (model.UNet, hook);
+        if (first.Control is { } control)
+        {
+            // Every member shares the ControlNet and its image (the batch key), so one map serves the batch.
+            var map = ControlMaps.Prepare(control, key.Width, key.Height, runOptions, onnx);
+            var controlHook = new ControlNetStepHook(control.Net, map, control.Scale, control.Request.GuidanceStart,
+                control.Request.GuidanceEnd, first.Start, first.End - first.Start, runOptions, onnx);
+            (unet, baseHook) = (model.ControlNetUNet!, hook is null ? controlHook : new StepHooks([controlHook, hook]));
+        }
         var context = new DenoiseContext(first.Mode, key.Height / 8, key.Width / 8, model.Text.SequenceLength, runOptions, onnx,
-            new StepProgress(first.Evaluations, Math.Max(0, first.Timesteps - first.Steps)), hook, cancellationToken);
+            new StepProgress(first.Evaluations, Math.Max(0, first.Timesteps - first.Steps)), baseHook, cancellationToken);
         SetStage(lanes, model, baseText, schedule: null, key);
-        DenoiseLoop.Run(new DenoiseStage(model.UNet, first.Start, first.End), lanes, context);
+        DenoiseLoop.Run(new DenoiseStage(unet, first.Start, first.End), lanes, context);
         var decoder = model;
         if (refiner is not null)
         {
             SetStage(lanes, refiner.Model, refinerText!, refiner.Schedule, key);
+            // The ControlNet steers the base stage only: the refiner has no ControlNet UNet.
             DenoiseLoop.Run(new DenoiseStage(refiner.Model.UNet, refiner.Start, refiner.Timesteps), lanes,
-                context with { SequenceLength = refiner.Model.Text.SequenceLength });
+                context with { SequenceLength = refiner.Model.Text.SequenceLength, Hook = hook });
             decoder = refiner.Model;
         }
         var denoiseTime = total.Elapsed - denoiseStart;

@@ -27,6 +27,10 @@ internal sealed class LoadedModel(ModelCatalogEntry entry, SchedulerConfig sched
     /// <summary>SDXL's size (base) or aesthetic (refiner) conditioning; null for SD 1.x / 2.x and Flux.</summary>
     public TimeIds? TimeIds { get; } = timeIds;
 
+    /// <summary>The ControlNet UNet (models.json <c>controlnet.unet</c>): the UNet with residual inputs, run instead of
+    /// <see cref="UNet"/> by requests with a ControlNet; null when the model serves none.</summary>
+    public Denoiser? ControlNetUNet { get; internal set; }
+
     /// <summary>The component files by folder name (<c>unet</c>, <c>text_encoder</c>, …), for LoRA variants to share.</summary>
     public IReadOnlyDictionary<string, Onnx.OnnxModelFile> Files { get; internal set; } = new Dictionary<string, Onnx.OnnxModelFile>();
 
@@ -35,13 +39,19 @@ internal sealed class LoadedModel(ModelCatalogEntry entry, SchedulerConfig sched
     /// <summary>This model's sessions serving another catalog entry (a composite model on its base); the view's
     /// Dispose leaves them open.</summary>
     public LoadedModel ViewAs(ModelCatalogEntry viewEntry) =>
-        new(viewEntry, SchedulerConfig, Text, UNet, VaeDecoder, VaeEncoder, VaeScalingFactor, TimeIds) { Files = Files, _isView = true };
+        new(viewEntry, SchedulerConfig, Text, UNet, VaeDecoder, VaeEncoder, VaeScalingFactor, TimeIds)
+        {
+            Files = Files,
+            ControlNetUNet = viewEntry.ControlNet is null ? null : ControlNetUNet,
+            _isView = true,
+        };
 
     public void Dispose()
     {
         if (_isView) return;
         Text.Dispose();
         UNet.Dispose();
+        ControlNetUNet?.Dispose();
         VaeDecoder.Dispose();
         VaeEncoder?.Dispose();
     }

@@ -27,6 +27,14 @@ internal static class ModelLoader
             _ => StableDiffusionLoader.Load(folder),
         };
         CheckTextFitsUNet(model.Text, model.UNet);
+        // A LoRA variant merges into unet/ only; requests with a ControlNet refuse LoRAs, so it needs no ControlNet UNet.
+        if (entry.ControlNet is { } control && patch is null)
+        {
+            var conditioning = new UNetConditioningInputs(model.TimeIds?.Length);
+            model.ControlNetUNet = folder.Open(control.UNetFolder,
+                file => new Denoiser(file, conditioning, null, $"{entry.Family.ToName()} ControlNet UNet", controlNetResiduals: true));
+            CheckTextFitsUNet(model.Text, model.ControlNetUNet);
+        }
         model.Files = folder.Files;
         return folder.Keep(model);
     }

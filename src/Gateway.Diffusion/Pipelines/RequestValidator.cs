@@ -14,6 +14,9 @@ internal sealed record ResolvedGeneration(int Steps, double Guidance, string Sam
     /// <summary>The LoRAs the base model runs with (none unless the request or a composite model names some).</summary>
     public LoraSet? Loras { get; init; }
 
+    /// <summary>The ControlNet the base model runs with, if any.</summary>
+    public Control.ControlPlan? Control { get; init; }
+
     public bool Guided => Mode == GuidanceMode.ClassifierFree;
 
     /// <summary>UNet evaluations of the whole run, both stages.</summary>
@@ -30,7 +33,9 @@ internal static class RequestValidator
 
     /// <param name="refiner">The loaded refiner when the request asks for one (the engine resolves it from the catalog).</param>
     /// <param name="loras">The request's LoRAs, checked against the catalog (<see cref="LoraSets.Resolve"/>).</param>
-    public static ResolvedGeneration Validate(LoadedModel model, GenerationRequest request, LoadedModel? refiner = null, LoraSet? loras = null)
+    /// <param name="control">The request's ControlNet, resolved against the catalog (<see cref="Engine.ControlNetRegistry.Resolve"/>).</param>
+    public static ResolvedGeneration Validate(LoadedModel model, GenerationRequest request, LoadedModel? refiner = null, LoraSet? loras = null,
+        Control.ControlPlan? control = null)
     {
         var entry = model.Entry;
         var steps = request.Steps ?? entry.DefaultSteps;
@@ -73,6 +78,11 @@ internal static class RequestValidator
             if (!double.IsFinite(init.Strength) || init.Strength is < 0 or > 1)
                 throw new InvalidGenerationRequestException("strength", $"Strength must be 0..1; got {init.Strength}.");
         }
+        if (control is not null && loras is { IsEmpty: false })
+            throw new InvalidGenerationRequestException(entry.Composite is not null ? "controlnet" : "loras",
+                $"LoRAs are merged into the model's UNet, not into its ControlNet UNet, so a request cannot combine them with a ControlNet" +
+                $"{(entry.Composite is not null ? $" (model '{entry.Id}' is a composite of a LoRA)" : "")}.",
+                InvalidGenerationRequestException.UnsupportedParameter);
 
         var schedule = new SchedulerSource(sampler, model.SchedulerConfig, steps, entry.Id,
             model.UNet.Layout.ImageSequenceLength(request.Height / 8, request.Width / 8));
@@ -101,8 +111,12 @@ internal static class RequestValidator
         // The raw sampler name, not its display name: "DPMSolverMultistepScheduler" follows the config's Karras
         // setting while "DPM++ 2M" fixes it off, so the two may have different timesteps.
         var key = new BatchKey(entry.Id, request.Width, request.Height, steps, sampler.ToLowerInvariant(), mode, start,
-            plan?.Model.Entry.Id, plan?.Start ?? 0, loras?.Key ?? "");
-        return new ResolvedGeneration(steps, guidance, sampler, mode, schedule, start, end, timesteps.Count, plan, key) { Loras = loras };
+            plan?.Model.Entry.Id, plan?.Start ?? 0, loras?.Key ?? "", control?.Key ?? "");
+        return new ResolvedGeneration(steps, guidance, sampler, mode, schedule, start, end, timesteps.Count, plan, key)
+        {
+            Loras = loras,
+            Control = control,
+        };
     }
 
     /// <summary>What Flux cannot take: a negative prompt (no classifier-free guidance, so nothing to guide away from),

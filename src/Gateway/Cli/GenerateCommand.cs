@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Gateway.Diffusion.Control;
 using Gateway.Diffusion.Engine;
 using Gateway.Diffusion.Imaging;
 using Gateway.Diffusion.Models;
@@ -37,6 +38,7 @@ public static class GenerateCommand
             engine.Load(entry.Id);
             // Only the models a run needs load: the refiner too when it is asked for (the engine names a missing one).
             if (options.Refiner && entry.Refiner is { } refiner) engine.Load(refiner);
+            if (options.ControlNet is not null) engine.LoadControlNets();
 
             var size = options.Size ?? entry.NativeSize;
             InitImage? init = null;
@@ -45,6 +47,12 @@ public static class GenerateCommand
                 var image = ImageCodec.Decode(await File.ReadAllBytesAsync(Path.GetFullPath(imagePath), cancellationToken), new ImageDecodeLimits());
                 init = new InitImage(image, options.Strength);
                 if (options.Size is null) size = new ImageSize(image.Width / 8 * 8, image.Height / 8 * 8);
+            }
+            ControlNetRequest? control = null;
+            if (options.ControlNet is { } controlNet)
+            {
+                var map = ImageCodec.Decode(await File.ReadAllBytesAsync(Path.GetFullPath(options.ControlImagePath!), cancellationToken), new ImageDecodeLimits());
+                control = new ControlNetRequest { Name = controlNet, Image = map, Scale = options.ControlScale, Preprocess = !options.ControlRaw };
             }
             var seed = options.Seed ?? Seeds.Random();
             var request = new GenerationRequest
@@ -63,6 +71,7 @@ public static class GenerateCommand
                 Seed = seed,
                 InitImage = init,
                 Loras = options.Loras.Count == 0 ? null : LoraWeights(options, engine.Catalog),
+                ControlNet = control,
             };
 
             var progress = new ProgressDisplay(stderr, interactive: !Console.IsErrorRedirected && ReferenceEquals(stderr, Console.Error));

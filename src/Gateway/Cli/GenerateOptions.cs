@@ -26,6 +26,11 @@ public sealed record GenerateOptions
           --sampler NAME          e.g. "Euler a", "DPM++ 2M Karras", "DDIM" (default: the model's)
           --image FILE            start from this PNG/JPEG/WebP (image-to-image)
           --strength F            how much of --image to replace, 0..1 (default 0.8)
+          --controlnet NAME       steer with a ControlNet of models.json "controlnets" (an id, or a type: canny,
+                                  depth, openpose, softedge); needs --control-image
+          --control-image FILE    the PNG/JPEG/WebP the ControlNet follows (its preprocessor makes the map)
+          --control-scale F       ControlNet conditioning scale, 0..2 (default: the ControlNet's default_scale)
+          --control-raw           --control-image already is the control map: skip the preprocessor
           --out FILE              output file; .png, .jpg or .webp (default: gateway-SEED.png)
           --quality N             JPEG/WebP quality 1..100 (default 90)
         """;
@@ -45,6 +50,10 @@ public sealed record GenerateOptions
     public string? Sampler { get; init; }
     public string? ImagePath { get; init; }
     public double Strength { get; init; } = 0.8;
+    public string? ControlNet { get; init; }
+    public string? ControlImagePath { get; init; }
+    public double? ControlScale { get; init; }
+    public bool ControlRaw { get; init; }
     public string? OutPath { get; init; }
     public ImageFormat Format { get; init; } = ImageFormat.Png;
     public int Quality { get; init; } = 90;
@@ -73,6 +82,11 @@ public sealed record GenerateOptions
         string? Get(string name) => values.GetValueOrDefault(name);
         string Required(string name) => Get(name) is { Length: > 0 } v ? v : throw new CliUsageException($"{name} is required.");
 
+        if (Get("--controlnet") is null && (Get("--control-image") ?? Get("--control-scale")) is not null)
+            throw new CliUsageException($"{(Get("--control-image") is null ? "--control-scale" : "--control-image")} needs --controlnet NAME.");
+        if (Get("--controlnet") is { } net && Get("--control-image") is null)
+            throw new CliUsageException($"--controlnet {net} needs --control-image FILE.");
+
         var outPath = Get("--out");
         var format = ImageFormat.Png;
         if (outPath is not null && !ImageFormats.TryFromFileName(outPath, out format))
@@ -96,6 +110,10 @@ public sealed record GenerateOptions
             Sampler = Get("--sampler"),
             ImagePath = Get("--image"),
             Strength = ParseNumber<double>("--strength", Get("--strength")) ?? 0.8,
+            ControlNet = Get("--controlnet"),
+            ControlImagePath = Get("--control-image"),
+            ControlScale = ParseNumber<double>("--control-scale", Get("--control-scale")),
+            ControlRaw = flags.Contains("--control-raw"),
             OutPath = outPath,
             Format = format,
             Quality = ParseNumber<int>("--quality", Get("--quality")) ?? 90,
@@ -106,6 +124,7 @@ public sealed record GenerateOptions
     [
         "--model", "--prompt", "--negative-prompt", "--size", "--steps", "--guidance", "--seed", "--sampler",
         "--image", "--strength", "--out", "--quality", "--prompt-2", "--negative-prompt-2", "--lora",
+        "--controlnet", "--control-image", "--control-scale",
     ];
 
     /// <summary><c>NAME</c> or <c>NAME:WEIGHT</c>; the name may itself hold ':' only when a weight follows.</summary>
@@ -118,7 +137,7 @@ public sealed record GenerateOptions
     }
 
     /// <summary>Options that take no value.</summary>
-    private static readonly HashSet<string> Flags = ["--refiner"];
+    private static readonly HashSet<string> Flags = ["--refiner", "--control-raw"];
 
     private static T? ParseNumber<T>(string name, string? text) where T : struct, INumberBase<T>
     {

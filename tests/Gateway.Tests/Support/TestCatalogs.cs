@@ -17,7 +17,11 @@ public static class TestCatalogs
 
     private static readonly ConcurrentDictionary<string, string> Folders = new(StringComparer.Ordinal);
 
-    /// <summary>A folder whose models.json lists <paramref name="ids"/> (in the committed catalog's order).</summary>
+    /// <summary>SD 1.5 and SDXL with the ControlNets of every control type.</summary>
+    public static readonly string[] ControlNet =
+        ["tiny-sd", "tiny-sdxl", "tiny-sdxl-refiner", "tiny-sd-canny", "tiny-sd-depth", "tiny-sd-openpose", "tiny-sd-softedge", "tiny-sdxl-canny"];
+
+    /// <summary>A folder whose models.json lists the models and ControlNets <paramref name="ids"/> (in the committed catalog's order).</summary>
     public static string For(IReadOnlyCollection<string> ids) => Folders.GetOrAdd(string.Join(",", ids), _ => Write(ids));
 
     private static string Write(IReadOnlyCollection<string> ids)
@@ -30,7 +34,24 @@ public static class TestCatalogs
             if (!ids.Contains(id)) continue;
             var copy = model.DeepClone().AsObject();
             copy["folder"] = Path.Combine(TestPaths.ModelsDirectory, (string?)model["folder"] ?? id);
+            // A model serves ControlNets (and loads its ControlNet UNet) only when its default ControlNet is listed too.
+            if (copy["controlnet"]?["default"] is { } net && !ids.Contains((string)net!)) copy.Remove("controlnet");
             models.Add(copy);
+        }
+        var controlnets = new JsonArray();
+        foreach (var net in catalog["controlnets"]?.AsArray() ?? [])
+        {
+            if (!ids.Contains((string)net!["id"]!)) continue;
+            var copy = net.DeepClone().AsObject();
+            copy["folder"] = Path.Combine(TestPaths.ModelsDirectory, (string)net["folder"]!);
+            controlnets.Add(copy);
+        }
+        var annotators = new JsonArray();
+        foreach (var annotator in catalog["annotators"]?.AsArray() ?? [])
+        {
+            var copy = annotator!.DeepClone().AsObject();
+            copy["file"] = Path.Combine(TestPaths.ModelsDirectory, (string)annotator["file"]!);
+            annotators.Add(copy);
         }
         var loras = new JsonArray();
         foreach (var lora in catalog["loras"]?.AsArray() ?? [])
@@ -40,7 +61,10 @@ public static class TestCatalogs
             loras.Add(copy);
         }
         var folder = Directory.CreateTempSubdirectory("gateway-catalog-").FullName;
-        File.WriteAllText(Path.Combine(folder, "models.json"), new JsonObject { ["models"] = models, ["loras"] = loras }.ToJsonString());
+        File.WriteAllText(Path.Combine(folder, "models.json"), new JsonObject
+        {
+            ["models"] = models, ["loras"] = loras, ["controlnets"] = controlnets, ["annotators"] = annotators,
+        }.ToJsonString());
         return folder;
     }
 }

@@ -1,3 +1,4 @@
+using Gateway.Diffusion.Control;
 using Gateway.Diffusion.Models;
 using Gateway.Diffusion.Onnx;
 using Gateway.Diffusion.Pipelines.Flux;
@@ -48,13 +49,17 @@ internal sealed class Denoiser : IDisposable
     private readonly List<(StepperShape Shape, DenoiserStepper Stepper)> _steppers = [];
     private const int MaxCachedSteppers = 4;
 
-    public Denoiser(OnnxModelFile file, UNetConditioningInputs conditioning, int? guidanceEmbeddingSize, string pipelineDescription)
+    /// <param name="controlNetResiduals">A ControlNet UNet: it also takes diffusers' residual inputs
+    /// (<c>down_block_{i}_additional_residual</c>, <c>mid_block_additional_residual</c>), which a ControlNet fills.</param>
+    public Denoiser(OnnxModelFile file, UNetConditioningInputs conditioning, int? guidanceEmbeddingSize, string pipelineDescription,
+        bool controlNetResiduals = false)
     {
         _file = file;
         Add(file.RequireInput(Sample));
         Add(file.RequireInput(Timestep));
         Add(file.RequireInput(EncoderHiddenStates));
         if (file.OptionalInput(TimestepCond) is { } cond) Add(cond);
+        if (controlNetResiduals) ResidualInputs = ControlNetResiduals.Bind(file);
         if (conditioning.TimeIdsLength is { } timeIdsLength)
         {
             Add(file.RequireInput(TextEmbeds));
@@ -65,7 +70,7 @@ internal sealed class Denoiser : IDisposable
                     $"feeds {timeIdsLength} (is the model's family in models.json right?).");
         }
         _out = file.RequireOutput(OutSample);
-        file.RejectUnfedInputs(_inputs.Keys, pipelineDescription);
+        file.RejectUnfedInputs([.. _inputs.Keys, .. ResidualInputs.Select(r => r.Name)], pipelineDescription);
 
         TimeIdsLength = conditioning.TimeIdsLength;
         LatentChannels = _inputs[UNetInputs.Sample].FixedDimension(1) ?? 4;
@@ -111,6 +116,10 @@ internal sealed class Denoiser : IDisposable
         new(file, guidance, pipelineDescription);
 
     public string DisplayName => _file.DisplayName;
+
+    /// <summary>A ControlNet UNet's residual inputs in diffusers' order (down blocks, then mid); empty for any other UNet.
+    /// Their tensors are bound per batch shape by the ControlNet that fills them (<see cref="DenoiserStepper.BindExtraInput"/>).</summary>
+    public IReadOnlyList<TensorSignature> ResidualInputs { get; } = [];
 
     /// <summary>How the latents are laid out for this denoiser.</summary>
     public LatentLayout Layout { get; } = LatentLayout.Spatial;

@@ -16,6 +16,7 @@ internal sealed class DenoiserStepper : IDisposable
     private readonly OnnxTensor _output;
     private readonly OrtIoBinding _binding;
     private readonly float _timestepDivisor;
+    private readonly Dictionary<object, IDisposable> _attachments = new(ReferenceEqualityComparer.Instance);
 
     /// <param name="sampleInput">The input the latents go to (<c>sample</c>, Flux's <c>hidden_states</c>).</param>
     /// <param name="timestepDivisor">What each timestep is divided by before it is fed (Flux: 1000, for σ).</param>
@@ -43,6 +44,25 @@ internal sealed class DenoiserStepper : IDisposable
     /// <summary>A bound input, for what a step hook feeds (e.g. ControlNet residuals) and for inspection.</summary>
     public OnnxTensor Input(string name) => _inputs[name];
 
+    /// <summary>Binds an input the stepper was created without (a ControlNet UNet's residuals, whose shapes the ControlNet
+    /// decides); the stepper owns the tensor from now on.</summary>
+    public void BindExtraInput(string name, OnnxTensor tensor)
+    {
+        if (_inputs.TryGetValue(name, out var old)) old.Dispose();
+        _inputs[name] = tensor;
+        _binding.BindInput(name, tensor.Value);
+    }
+
+    /// <summary>What a step hook keeps per batch shape (e.g. a ControlNet's bound tensors), created on first use and
+    /// disposed with the stepper.</summary>
+    public T Attachment<T>(object key, Func<T> create) where T : class, IDisposable
+    {
+        if (_attachments.TryGetValue(key, out var existing)) return (T)existing;
+        var created = create();
+        _attachments[key] = created;
+        return created;
+    }
+
     /// <summary>Writes one batch row of the input <paramref name="name"/> (each row of it is <paramref name="values"/> long).</summary>
     public void WriteRow(string name, ReadOnlySpan<float> values, int row) => _inputs[name].Write(values, row * values.Length);
 
@@ -64,6 +84,8 @@ internal sealed class DenoiserStepper : IDisposable
 
     public void Dispose()
     {
+        foreach (var attachment in _attachments.Values) attachment.Dispose();
+        _attachments.Clear();
         _binding.Dispose();
         foreach (var tensor in _inputs.Values) tensor.Dispose();
         _output.Dispose();

@@ -9,7 +9,7 @@ using Gateway.Hosting;
 
 namespace Gateway.Apis.Hyperbolic;
 
-/// <summary>The Hyperbolic-style image API: <c>POST /v1/image/generation</c> and the lists of its style presets, samplers and LoRAs.</summary>
+/// <summary>The Hyperbolic-style image API: <c>POST /v1/image/generation</c> and the lists of its style presets, samplers, LoRAs and ControlNets.</summary>
 public static class HyperbolicApi
 {
     /// <summary>What runs every request, whichever of <see cref="HyperbolicRequest.Backends"/> it names.</summary>
@@ -45,6 +45,12 @@ public static class HyperbolicApi
         group.MapGet("/loras", (DiffusionEngine engine) => LoraList.From(engine.Catalog))
             .WithName("HyperbolicLoras")
             .WithSummary("The LoRAs a request may name in `loras` (weight -2..2, at most 5), with the model families and models they apply to.")
+            .ProducesErrors(StatusCodes.Status401Unauthorized);
+
+        group.MapGet("/controlnets", (DiffusionEngine engine) => ControlNetList.From(engine))
+            .WithName("HyperbolicControlNets")
+            .WithSummary("The ControlNets a request may name in `controlnet_name` (or by their preprocessor: canny, depth, openpose, softedge), " +
+                         "with the models they apply to, and the model aliases (e.g. SD1.5-ControlNet) that mean a model with its default ControlNet.")
             .ProducesErrors(StatusCodes.Status401Unauthorized);
 
         return app;

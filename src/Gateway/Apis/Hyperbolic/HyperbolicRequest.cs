@@ -22,7 +22,8 @@ public static class HyperbolicRequest
     /// <exception cref="ApiException">400 naming the field at fault; 404 for an unknown model.</exception>
     public static GenerationRequest Read(JsonFields body, ModelCatalog catalog)
     {
-        var model = DialectModels.Find(catalog, body.String("model_name", required: true, minLength: 1)!, "model_name");
+        var (modelId, aliasControlNet) = HyperbolicControlNet.ResolveAlias(catalog, body.String("model_name", required: true, minLength: 1)!);
+        var model = DialectModels.Find(catalog, modelId, "model_name");
         var prompt = DialectFields.Text(body, "prompt", required: true)!;
         if (string.IsNullOrWhiteSpace(prompt)) throw ApiException.BadRequest("prompt", "'prompt' must not be blank.");
         var negativePrompt = DialectFields.Text(body, "negative_prompt") ?? "";
@@ -43,7 +44,7 @@ public static class HyperbolicRequest
         var strength = body.Number("strength", 0, 1);
         if (image is null && strength is not null)
             throw ApiException.BadRequest("strength", "'strength' applies only with 'image' (image-to-image).");
-        UnservedFeatures.Refuse(body, model);
+        var controlNet = HyperbolicControlNet.Read(body, model, aliasControlNet);
         var loras = HyperbolicLoras.Read(body);
         DialectFields.RefuseUnread(body);
 
@@ -57,6 +58,7 @@ public static class HyperbolicRequest
             width ??= KeptSide(pixels, pixels.Width, model);
             height ??= KeptSide(pixels, pixels.Height, model);
         }
+        var control = controlNet?.Decode();
         return new GenerationRequest
         {
             Model = model.Id,
@@ -75,6 +77,7 @@ public static class HyperbolicRequest
             ImageCount = count,
             InitImage = init,
             Loras = loras,
+            ControlNet = control,
         };
     }
 

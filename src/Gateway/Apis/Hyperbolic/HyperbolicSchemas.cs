@@ -24,6 +24,12 @@ public sealed record HyperbolicGenerationRequestSchema(
     [property: JsonPropertyName("enable_refiner")] bool? EnableRefiner,
     [property: JsonPropertyName("controlnet_name")] string? ControlnetName,
     [property: JsonPropertyName("controlnet_image")] string? ControlnetImage,
+    [property: JsonPropertyName("controlnet_conditioning_scale")] double? ControlnetConditioningScale,
+    [property: JsonPropertyName("controlnet_preprocess")] bool? ControlnetPreprocess,
+    [property: JsonPropertyName("control_guidance_start")] double? ControlGuidanceStart,
+    [property: JsonPropertyName("control_guidance_end")] double? ControlGuidanceEnd,
+    [property: JsonPropertyName("controlnet_canny_low")] int? ControlnetCannyLow,
+    [property: JsonPropertyName("controlnet_canny_high")] int? ControlnetCannyHigh,
     [property: JsonPropertyName("loras")] IReadOnlyDictionary<string, double>? Loras);
 
 /// <summary>One image: PNG (base64 in JSON), its place in the request and the seed that reproduces it alone.</summary>

@@ -21,6 +21,8 @@ public static class EngineParamNames
     {
         ["guidance"] = "cfg_scale",
         ["refiner"] = "enable_refiner",
+        ["controlnet"] = "controlnet_name",
+        ["controlnet_scale"] = "controlnet_conditioning_scale",
     };
 
     public static IReadOnlyDictionary<string, string> Jobs { get; } = new Dictionary<string, string>(StringComparer.Ordinal)
