@@ -15,11 +15,14 @@ public static class EngineFactory
                 ExecutionProvider = options.ExecutionProvider,
                 DeviceId = options.DeviceId,
                 IntraOpThreads = options.IntraOpThreads,
+                CpuMemoryArena = options.CpuMemoryArena,
+                MemoryPattern = options.MemoryPattern,
                 CudaProviderOptions = options.CudaProviderOptions,
             },
             MaxQueueLength = options.MaxQueueLength,
             MaxBatchImages = options.MaxBatchImages,
             MaxPixelsPerRequest = options.MaxPixelsPerRequest,
+            VaeTileSize = options.VaeTileSize,
             BatchWindow = TimeSpan.FromMilliseconds(options.BatchWindowMs),
         }, loggerFactory);
 }
