@@ -33,6 +33,9 @@ public sealed record EngineOptions
     /// SDXL). Bounds the VAE's memory whatever the image size. Null: whole images, as diffusers does by default.</summary>
     public int? VaeTileSize { get; init; }
 
+    /// <summary>A multiple of 32 (the overlaps then fall on whole latents and the crops add up to the image), at least 64.</summary>
+    public static bool IsValidVaeTileSize(int size) => size >= 64 && size % 32 == 0;
+
     /// <summary>LoRA sets kept prepared (each holds its own UNet and changed text-encoder sessions); the least recently
     /// used one beyond this is released.</summary>
     public int MaxLoraVariants { get; init; } = 2;

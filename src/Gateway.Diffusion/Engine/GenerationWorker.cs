@@ -24,6 +24,7 @@ internal sealed class GenerationWorker
 
     private readonly LoraVariants _loraVariants;
     private readonly VaeTiling? _vaeTiling;
+    private readonly MemoryRelease _memoryRelease = new();
 
     public GenerationWorker(GenerationQueue queue, ModelRegistry models, Admission admission, Func<int> maxBatchImages,
         TimeSpan batchWindow, LoraVariants loraVariants, VaeTiling? vaeTiling, ILogger logger)
@@ -41,7 +42,11 @@ internal sealed class GenerationWorker
     }
 
     /// <summary>Waits for the thread to finish once the queue is closed.</summary>
-    public void Join() => _thread.Join();
+    public void Join()
+    {
+        _thread.Join();
+        _memoryRelease.Dispose();
+    }
 
     private void WorkLoop()
     {
@@ -145,6 +150,10 @@ internal sealed class GenerationWorker
             if (e is not InvalidGenerationRequestException)
                 _logger.LogError(e, "Generation on model {Model} failed", modelId);
             foreach (var (item, _) in members) item.Completion.TrySetException(e);
+        }
+        finally
+        {
+            _memoryRelease.AfterRun(members.Sum(m => (long)m.Item.Request.Width * m.Item.Request.Height * m.Item.Request.ImageCount));
         }
     }
 }

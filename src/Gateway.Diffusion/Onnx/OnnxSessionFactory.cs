@@ -17,9 +17,10 @@ public sealed record OnnxOptions
     /// <summary>Threads for one operator; 0 lets ONNX Runtime use every core.</summary>
     public int IntraOpThreads { get; init; }
 
-    /// <summary>ONNX Runtime's CPU arena: fast reuse of activation buffers, but it keeps the largest run's memory for
-    /// the session's lifetime. Off, each run's buffers go back to the system allocator.</summary>
-    public bool CpuMemoryArena { get; init; } = true;
+    /// <summary>ONNX Runtime's CPU arena: reuses activation buffers between runs, but keeps the largest run's memory
+    /// for the session's lifetime (one 2048² image keeps gigabytes). Off (the default), each run's buffers go back to
+    /// the system allocator; the bench's <c>arena_off_time_ratio</c> says what that costs.</summary>
+    public bool CpuMemoryArena { get; init; }
 
     /// <summary>ONNX Runtime's memory pattern: plans one block per run from the first run's shapes.</summary>
     public bool MemoryPattern { get; init; } = true;

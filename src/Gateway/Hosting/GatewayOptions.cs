@@ -36,7 +36,7 @@ public sealed class GatewayOptions
     public int IntraOpThreads { get; set; }
 
     /// <summary>ONNX Runtime's CPU memory arena (see OnnxOptions.CpuMemoryArena).</summary>
-    public bool CpuMemoryArena { get; set; } = true;
+    public bool CpuMemoryArena { get; set; }
 
     /// <summary>ONNX Runtime's memory pattern planning (see OnnxOptions.MemoryPattern).</summary>
     public bool MemoryPattern { get; set; } = true;

@@ -1,3 +1,5 @@
+using Gateway.Diffusion.Engine;
+
 namespace Gateway.Diffusion.Pipelines.Vae;
 
 /// <summary>
@@ -11,11 +13,10 @@ internal sealed record VaeTiling
 {
     private const double OverlapFactor = 0.25;
 
-    /// <param name="tileSize">Tile edge in pixels: a multiple of 32 (so the overlaps fall on whole latents, as the crops
-    /// then add up to the image), at least 64.</param>
+    /// <param name="tileSize">Tile edge in pixels (<see cref="EngineOptions.IsValidVaeTileSize"/>).</param>
     public VaeTiling(int tileSize)
     {
-        if (tileSize < 64 || tileSize % 32 != 0)
+        if (!EngineOptions.IsValidVaeTileSize(tileSize))
             throw new ArgumentOutOfRangeException(nameof(tileSize), tileSize, "The VAE tile size must be a multiple of 32 pixels, at least 64.");
         TileSize = tileSize;
     }
