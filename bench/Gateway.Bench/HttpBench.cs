@@ -79,16 +79,26 @@ public sealed class HttpBench : IAsyncDisposable
         return new LoadPoint(concurrency, CodecBench.Median(latencies), concurrency * rounds / wall.TotalSeconds);
     }
 
-    private async Task GenerateAsync()
+    /// <summary>The requests that grew a server's memory for good before: two of four 2048² images, then four 1024² at
+    /// once; returns once the server has had the time to give memory back (see MemoryRelease).</summary>
+    public async Task StormAsync()
+    {
+        for (var i = 0; i < 2; i++) await GenerateAsync(2048, 2, images: 4);
+        await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => GenerateAsync(1024, 2)));
+        await Task.Delay(TimeSpan.FromSeconds(4));
+    }
+
+    private async Task GenerateAsync(int size = 512, int steps = 20, int images = 1)
     {
         var seed = Interlocked.Increment(ref _seed);
         using var response = await _client.PostAsJsonAsync("/v1/image/generation", new
         {
             model_name = _model,
             prompt = "a lighthouse on a cliff at dusk",
-            width = 512,
-            height = 512,
-            steps = 20,
+            width = size,
+            height = size,
+            steps,
+            n = images,
             cfg_scale = 7.5,
             sampler = "Euler a",
             seed,

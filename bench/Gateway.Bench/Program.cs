@@ -31,10 +31,14 @@ using (var engine = EngineFactory.Create(gateway, NullLoggerFactory.Instance))
     Console.WriteLine($"execution_provider: {engine.ExecutionProvider}");
 }
 if (mode != "gpu")
+    foreach (var (name, value) in await ArenaBench.RunAsync(gateway, model, mode == "quick" ? 7 : 21)) Print(name, value);
+if (mode != "gpu")
     foreach (var (name, value) in CodecBench.Run(mode == "quick" ? 7 : 21)) Print(name, value);
 
 await using (var http = await HttpBench.StartAsync(models, model))
 {
+    var warmRss = ProcessStats.RssMib();
+    Print("rss_after_warmup_mib", warmRss);
     var (overhead, sequentialRate) = await http.SequentialAsync(mode == "quick" ? 20 : 48);
     Print("overhead_ratio", overhead);
     Print("sequential_images_per_s", sequentialRate);
@@ -42,6 +46,14 @@ await using (var http = await HttpBench.StartAsync(models, model))
     var concurrent = await http.ConcurrentAsync(8, 3);
     Print("concurrent8_images_per_s", concurrent.ImagesPerSecond);
     Print("batch_speedup", concurrent.ImagesPerSecond / sequentialRate);
+    if (mode != "gpu")
+    {
+        // RSS after load against RSS after warm-up: memory a large request took must come back.
+        await http.StormAsync();
+        var stormRss = ProcessStats.RssMib();
+        Print("rss_after_storm_mib", stormRss);
+        Print("rss_storm_ratio", stormRss / warmRss);
+    }
 
     if (mode == "gpu")
     {

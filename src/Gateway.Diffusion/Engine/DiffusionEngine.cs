@@ -2,6 +2,7 @@ using Gateway.Diffusion.Adapters;
 using Gateway.Diffusion.Models;
 using Gateway.Diffusion.Onnx;
 using Gateway.Diffusion.Pipelines;
+using Gateway.Diffusion.Pipelines.Vae;
 using Gateway.Diffusion.Prompts;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -35,8 +36,9 @@ public sealed class DiffusionEngine : IDisposable
         _admission = new Admission(catalog, _queue, Math.Max(0, options.MaxQueueLength));
         _loraVariants = new LoraVariants(sessions, options.MaxLoraVariants, loggers.CreateLogger<DiffusionEngine>());
         _controlNets = new ControlNetRegistry(catalog, sessions, loggers.CreateLogger<DiffusionEngine>());
+        var tiling = options.VaeTileSize is { } tileSize ? new VaeTiling(tileSize) : null;
         _worker = new GenerationWorker(_queue, _models, _admission, () => MaxBatchImages, options.BatchWindow,
-            _loraVariants, loggers.CreateLogger<DiffusionEngine>());
+            _loraVariants, tiling, loggers.CreateLogger<DiffusionEngine>());
     }
 
     public ModelCatalog Catalog => _models.Catalog;

@@ -28,6 +28,14 @@ public sealed record EngineOptions
 
     public const long DefaultMaxPixelsPerRequest = 16L * 1024 * 1024;
 
+    /// <summary>Tile edge in pixels for VAE decoding and encoding of images larger than it (a multiple of 32, at least
+    /// 64; as diffusers' <c>enable_vae_tiling</c>, whose tile is the VAE's <c>sample_size</c>: 512 for SD 1.5, 1024 for
+    /// SDXL). Bounds the VAE's memory whatever the image size. Null: whole images, as diffusers does by default.</summary>
+    public int? VaeTileSize { get; init; }
+
+    /// <summary>A multiple of 32 (the overlaps then fall on whole latents and the crops add up to the image), at least 64.</summary>
+    public static bool IsValidVaeTileSize(int size) => size >= 64 && size % 32 == 0;
+
     /// <summary>LoRA sets kept prepared (each holds its own UNet and changed text-encoder sessions); the least recently
     /// used one beyond this is released.</summary>
     public int MaxLoraVariants { get; init; } = 2;

@@ -1,6 +1,7 @@
 using Gateway.Diffusion.Adapters;
 using Gateway.Diffusion.Models;
 using Gateway.Diffusion.Pipelines;
+using Gateway.Diffusion.Pipelines.Vae;
 using Microsoft.Extensions.Logging;
 
 namespace Gateway.Diffusion.Engine;
@@ -22,12 +23,14 @@ internal sealed class GenerationWorker
     private EngineStatistics _statistics = new(0, 0, TimeSpan.Zero, TimeSpan.Zero);
 
     private readonly LoraVariants _loraVariants;
+    private readonly VaeTiling? _vaeTiling;
+    private readonly MemoryRelease _memoryRelease = new();
 
     public GenerationWorker(GenerationQueue queue, ModelRegistry models, Admission admission, Func<int> maxBatchImages,
-        TimeSpan batchWindow, LoraVariants loraVariants, ILogger logger)
+        TimeSpan batchWindow, LoraVariants loraVariants, VaeTiling? vaeTiling, ILogger logger)
     {
         (_queue, _models, _admission, _maxBatchImages, _batchWindow, _logger) = (queue, models, admission, maxBatchImages, batchWindow, logger);
-        _loraVariants = loraVariants;
+        (_loraVariants, _vaeTiling) = (loraVariants, vaeTiling);
         _thread = new Thread(WorkLoop) { IsBackground = true, Name = "diffusion-worker" };
         _thread.Start();
     }
@@ -39,7 +42,11 @@ internal sealed class GenerationWorker
     }
 
     /// <summary>Waits for the thread to finish once the queue is closed.</summary>
-    public void Join() => _thread.Join();
+    public void Join()
+    {
+        _thread.Join();
+        _memoryRelease.Dispose();
+    }
 
     private void WorkLoop()
     {
@@ -119,7 +126,7 @@ internal sealed class GenerationWorker
             var model = _models.Ready(modelId);
             if (members[0].Item.Resolved.Loras is { IsEmpty: false } loras)
                 model = PrepareLoras(modelId, loras);
-            var results = GenerationRun.Run(model, members.Select(m => m.Member).ToList());
+            var results = GenerationRun.Run(model, members.Select(m => m.Member).ToList(), tiling: _vaeTiling);
             var units = members.Sum(m => _admission.Units(m.Item.Request));
             if (results.FirstOrDefault(r => r is not null) is { } any)
             {
@@ -143,6 +150,10 @@ internal sealed class GenerationWorker
             if (e is not InvalidGenerationRequestException)
                 _logger.LogError(e, "Generation on model {Model} failed", modelId);
             foreach (var (item, _) in members) item.Completion.TrySetException(e);
+        }
+        finally
+        {
+            _memoryRelease.AfterRun(members.Sum(m => (long)m.Item.Request.Width * m.Item.Request.Height * m.Item.Request.ImageCount));
         }
     }
 }

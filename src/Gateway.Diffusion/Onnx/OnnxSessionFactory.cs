@@ -17,6 +17,14 @@ public sealed record OnnxOptions
     /// <summary>Threads for one operator; 0 lets ONNX Runtime use every core.</summary>
     public int IntraOpThreads { get; init; }
 
+    /// <summary>ONNX Runtime's CPU arena: reuses activation buffers between runs, but keeps the largest run's memory
+    /// for the session's lifetime (one 2048² image keeps gigabytes). Off (the default), each run's buffers go back to
+    /// the system allocator; the bench's <c>arena_off_time_ratio</c> says what that costs.</summary>
+    public bool CpuMemoryArena { get; init; }
+
+    /// <summary>ONNX Runtime's memory pattern: plans one block per run from the first run's shapes.</summary>
+    public bool MemoryPattern { get; init; } = true;
+
     /// <summary>CUDA execution provider options, passed to ONNX Runtime as given (e.g. <c>cudnn_conv_algo_search</c>,
     /// <c>gpu_mem_limit</c>, <c>prefer_nhwc</c>); ONNX Runtime refuses unknown names.</summary>
     public IReadOnlyDictionary<string, string> CudaProviderOptions { get; init; } = new Dictionary<string, string>();
@@ -86,6 +94,8 @@ public sealed class OnnxSessionFactory
             GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
             ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
             IntraOpNumThreads = _options.IntraOpThreads,
+            EnableCpuMemArena = _options.CpuMemoryArena,
+            EnableMemoryPattern = _options.MemoryPattern,
         };
         if (cuda && !_cudaUnavailable)
         {

@@ -7,6 +7,7 @@ using Gateway.Diffusion.Noise;
 using Gateway.Diffusion.Onnx;
 using Gateway.Diffusion.Pipelines.Conditioning;
 using Gateway.Diffusion.Pipelines.Denoising;
+using Gateway.Diffusion.Pipelines.Vae;
 using Gateway.Diffusion.Schedulers;
 using Microsoft.ML.OnnxRuntime;
 
@@ -23,7 +24,9 @@ internal static class GenerationRun
 {
     /// <summary>Runs the batch; a member cancelled mid-run leaves the batch and gets null, the others go on.
     /// Throws <see cref="OperationCanceledException"/> when every member is cancelled.</summary>
-    public static GenerationResult?[] Run(LoadedModel model, IReadOnlyList<BatchMember> members, IDenoiseStepHook? hook = null)
+    /// <param name="tiling">Set: images larger than a tile go through the VAE in tiles.</param>
+    public static GenerationResult?[] Run(LoadedModel model, IReadOnlyList<BatchMember> members, IDenoiseStepHook? hook = null,
+        VaeTiling? tiling = null)
     {
         var total = Stopwatch.StartNew();
         using var runOptions = new RunOptions();
@@ -38,7 +41,7 @@ internal static class GenerationRun
         })).ToList();
         try
         {
-            return RunBatch(model, members, runOptions, allCancelled.Token, total, hook);
+            return RunBatch(model, members, runOptions, allCancelled.Token, total, hook, tiling);
         }
         finally
         {
@@ -47,7 +50,7 @@ internal static class GenerationRun
     }
 
     private static GenerationResult?[] RunBatch(LoadedModel model, IReadOnlyList<BatchMember> members, RunOptions runOptions,
-        CancellationToken cancellationToken, Stopwatch total, IDenoiseStepHook? hook)
+        CancellationToken cancellationToken, Stopwatch total, IDenoiseStepHook? hook, VaeTiling? tiling)
     {
         var onnx = new OnnxClock(cancellationToken);
         var first = members[0].Resolved;
@@ -61,7 +64,7 @@ internal static class GenerationRun
         var textTime = total.Elapsed - textStart;
 
         var lanes = new List<DenoiseLane>();
-        foreach (var member in members) lanes.AddRange(CreateLanes(model, member, runOptions, onnx));
+        foreach (var member in members) lanes.AddRange(CreateLanes(model, member, tiling, runOptions, onnx));
 
         var denoiseStart = total.Elapsed;
         var (unet, baseHook) = (model.UNet, hook);
@@ -94,7 +97,7 @@ internal static class GenerationRun
         {
             if (lane.Member.ShouldStop) lane.Member.Dropped = true;
             if (lane.Member.Dropped) continue;
-            images[lane.Member].Add(new GeneratedImage(Decode(decoder, lane.Latents, key, runOptions, onnx), lane.Seed));
+            images[lane.Member].Add(new GeneratedImage(Decode(decoder, lane.Latents, key, tiling, runOptions, onnx), lane.Seed));
         }
         var decodeTime = total.Elapsed - decodeStart;
 
@@ -151,7 +154,8 @@ internal static class GenerationRun
     }
 
     /// <summary>One lane per image: image <c>k</c> of a request uses seed + k, its own generator and scheduler.</summary>
-    private static IEnumerable<DenoiseLane> CreateLanes(LoadedModel model, BatchMember member, RunOptions runOptions, OnnxClock onnx)
+    private static IEnumerable<DenoiseLane> CreateLanes(LoadedModel model, BatchMember member, VaeTiling? tiling, RunOptions runOptions,
+        OnnxClock onnx)
     {
         var request = member.Request;
         var resolved = member.Resolved;
@@ -174,7 +178,7 @@ internal static class GenerationRun
             }
             else
             {
-                var clean = model.VaeEncoder!.Encode(initPixels, request.Height, request.Width, channels, generator, runOptions, onnx);
+                var clean = model.VaeEncoder!.Encode(initPixels, request.Height, request.Width, channels, tiling, generator, runOptions, onnx);
                 if (model.VaeShiftFactor != 0) TensorPrimitives.Subtract(clean, model.VaeShiftFactor, clean);
                 TensorPrimitives.Multiply(clean, model.VaeScalingFactor, clean);
                 var start = resolved.Start;
@@ -195,13 +199,14 @@ internal static class GenerationRun
         }
     }
 
-    private static PixelImage Decode(LoadedModel model, float[] latents, BatchKey key, RunOptions runOptions, OnnxClock onnx)
+    private static PixelImage Decode(LoadedModel model, float[] latents, BatchKey key, VaeTiling? tiling, RunOptions runOptions,
+        OnnxClock onnx)
     {
         var (channels, latentHeight, latentWidth) = (model.UNet.LatentChannels, key.Height / 8, key.Width / 8);
         latents = model.UNet.Layout.ToVae(latents, channels, latentHeight, latentWidth);
         TensorPrimitives.Divide(latents, model.VaeScalingFactor, latents);
         if (model.VaeShiftFactor != 0) TensorPrimitives.Add(latents, model.VaeShiftFactor, latents);
-        var pixels = model.VaeDecoder.Decode(latents, channels, latentHeight, latentWidth, runOptions, onnx);
+        var pixels = model.VaeDecoder.Decode(latents, channels, latentHeight, latentWidth, tiling, runOptions, onnx);
         // An fp16 SDXL VAE overflows to NaN/∞ and would otherwise give a black image.
         if (!float.IsFinite(TensorPrimitives.Sum(pixels)))
             throw new ModelOutputException(model.Entry.Id,

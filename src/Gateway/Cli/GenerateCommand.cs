@@ -92,7 +92,7 @@ public static class GenerateCommand
             return Fail(stderr, ExitUsage, e.Message);
         }
         catch (Exception e) when (e is ModelLoadException or ModelNotReadyException or IOException or UnauthorizedAccessException
-                                       or ArgumentException)
+                                       or ArgumentException or StartupException)
         {
             return Fail(stderr, ExitFailure, e.Message);
         }

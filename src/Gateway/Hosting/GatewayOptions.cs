@@ -35,6 +35,12 @@ public sealed class GatewayOptions
     /// <summary>Threads for one ONNX operator; 0 uses every core.</summary>
     public int IntraOpThreads { get; set; }
 
+    /// <summary>ONNX Runtime's CPU memory arena (see OnnxOptions.CpuMemoryArena).</summary>
+    public bool CpuMemoryArena { get; set; }
+
+    /// <summary>ONNX Runtime's memory pattern planning (see OnnxOptions.MemoryPattern).</summary>
+    public bool MemoryPattern { get; set; } = true;
+
     /// <summary>Accepted Bearer keys, plain or <c>sha256:&lt;hex&gt;</c>.</summary>
     public List<string> ApiKeys { get; set; } = [];
 
@@ -47,6 +53,9 @@ public sealed class GatewayOptions
 
     /// <summary>The most pixels one request may render, width × height × images (see EngineOptions).</summary>
     public long MaxPixelsPerRequest { get; set; } = Diffusion.Engine.EngineOptions.DefaultMaxPixelsPerRequest;
+
+    /// <summary>Tile edge in pixels for the VAE on images larger than it (see EngineOptions.VaeTileSize); unset: whole images.</summary>
+    public int? VaeTileSize { get; set; }
 
     /// <summary>Milliseconds the worker waits for compatible requests before a run that has room; 0 batches only what already waits.</summary>
     public int BatchWindowMs { get; set; }

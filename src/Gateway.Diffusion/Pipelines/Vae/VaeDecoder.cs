@@ -16,6 +16,7 @@ internal sealed class VaeDecoder : IDisposable
     private readonly string[] _inputNames = [LatentSample.Name];
     private readonly string[] _outputNames = [Sample.Name];
     private (OnnxTensor Input, OnnxTensor Output)? _buffers;
+    private readonly Dictionary<(int Channels, int Height, int Width), (OnnxTensor Input, OnnxTensor Output)> _tileBuffers = [];
 
     public VaeDecoder(OnnxModelFile file)
     {
@@ -25,13 +26,23 @@ internal sealed class VaeDecoder : IDisposable
         file.RejectUnfedInputs(_inputNames, "VAE decoder");
     }
 
-    /// <summary>Decodes one latent image [channels, h, w] into pixels [3, 8h, 8w], valid until the next decode: the
-    /// tensors are kept for the next image of the same size (the worker decodes one image at a time), and a float32
-    /// model's output is handed out without a copy.</summary>
+    /// <summary>Decodes one latent image [channels, h, w] into pixels [3, 8h, 8w], in tiles when <paramref name="tiling"/>
+    /// says so. Valid until the next decode: the tensors are kept for the next image of the same size (the worker
+    /// decodes one image at a time), and a float32 model's output is handed out without a copy.</summary>
     public ReadOnlySpan<float> Decode(ReadOnlySpan<float> latents, int channels, int latentHeight, int latentWidth,
-        RunOptions runOptions, OnnxClock clock)
+        VaeTiling? tiling, RunOptions runOptions, OnnxClock clock)
     {
-        var buffers = BuffersFor(channels, latentHeight, latentWidth);
+        if (tiling is null || !tiling.TilesLatents(latentHeight, latentWidth))
+            return Run(latents, BuffersFor(channels, latentHeight, latentWidth), runOptions, clock);
+        return tiling.Decode(latents, channels, latentHeight, latentWidth, (ReadOnlySpan<float> tile, int height, int width, out int outputs) =>
+        {
+            outputs = 3;
+            return Run(tile, TileBuffersFor(channels, height, width), runOptions, clock);
+        });
+    }
+
+    private ReadOnlySpan<float> Run(ReadOnlySpan<float> latents, (OnnxTensor Input, OnnxTensor Output) buffers, RunOptions runOptions, OnnxClock clock)
+    {
         buffers.Input.Write(latents);
         clock.Run((this, buffers, runOptions), static s =>
         {
@@ -41,20 +52,36 @@ internal sealed class VaeDecoder : IDisposable
         return buffers.Output.AsFloats();
     }
 
+    /// <summary>A tiled image has at most four tile shapes (inside, right edge, bottom edge, corner): each keeps its tensors.</summary>
+    private (OnnxTensor Input, OnnxTensor Output) TileBuffersFor(int channels, int latentHeight, int latentWidth)
+    {
+        if (!_tileBuffers.TryGetValue((channels, latentHeight, latentWidth), out var buffers))
+            _tileBuffers[(channels, latentHeight, latentWidth)] = buffers = Allocate(channels, latentHeight, latentWidth);
+        return buffers;
+    }
+
     private (OnnxTensor Input, OnnxTensor Output) BuffersFor(int channels, int latentHeight, int latentWidth)
     {
         if (_buffers is { } cached && cached.Input.Shape.SequenceEqual([1L, channels, latentHeight, latentWidth])) return cached;
         _buffers?.Input.Dispose();
         _buffers?.Output.Dispose();
-        _buffers = (OnnxTensor.Allocate(_input.ElementType, 1, channels, latentHeight, latentWidth),
-            OnnxTensor.Allocate(_output.ElementType, 1, 3, latentHeight * 8, latentWidth * 8));
+        _buffers = Allocate(channels, latentHeight, latentWidth);
         return _buffers.Value;
     }
+
+    private (OnnxTensor Input, OnnxTensor Output) Allocate(int channels, int latentHeight, int latentWidth) =>
+        (OnnxTensor.Allocate(_input.ElementType, 1, channels, latentHeight, latentWidth),
+            OnnxTensor.Allocate(_output.ElementType, 1, 3, latentHeight * 8, latentWidth * 8));
 
     public void Dispose()
     {
         _buffers?.Input.Dispose();
         _buffers?.Output.Dispose();
+        foreach (var (input, output) in _tileBuffers.Values)
+        {
+            input.Dispose();
+            output.Dispose();
+        }
         _file.Dispose();
     }
 }

@@ -29,12 +29,34 @@ internal sealed class VaeEncoder : IDisposable
         file.RejectUnfedInputs(_inputNames, "VAE encoder");
     }
 
-    /// <summary>Encodes one image [3, height, width] into latents [channels, height/8, width/8].</summary>
-    public float[] Encode(ReadOnlySpan<float> pixels, int height, int width, int channels, INoiseSource noise, RunOptions runOptions,
-        OnnxClock clock)
+    /// <summary>Encodes one image [3, height, width] into latents [channels, height/8, width/8], in tiles when
+    /// <paramref name="tiling"/> says so (the distribution's parameters are blended, then sampled, as diffusers does).</summary>
+    public float[] Encode(ReadOnlySpan<float> pixels, int height, int width, int channels, VaeTiling? tiling, INoiseSource noise,
+        RunOptions runOptions, OnnxClock clock)
     {
         var latentLength = channels * (height / 8) * (width / 8);
         var outputChannels = _output.Name == LatentParameters.Name ? 2 * channels : channels;
+        var encoded = tiling is not null && tiling.TilesPixels(height, width)
+            ? tiling.Encode(pixels, height, width, (ReadOnlySpan<float> tile, int tileHeight, int tileWidth, out int outputs) =>
+            {
+                outputs = outputChannels;
+                return Run(tile, tileHeight, tileWidth, outputChannels, runOptions, clock);
+            })
+            : Run(pixels, height, width, outputChannels, runOptions, clock);
+        if (outputChannels == channels) return encoded;
+
+        // DiagonalGaussianDistribution.sample: mean + exp(0.5 · clamp(logvar, -30, 20)) · ε.
+        var latents = encoded[..latentLength];
+        var epsilon = new float[latentLength];
+        noise.NextGaussian(epsilon);
+        for (var i = 0; i < latentLength; i++)
+            latents[i] += MathF.Exp(0.5f * Math.Clamp(encoded[latentLength + i], -30f, 20f)) * epsilon[i];
+        return latents;
+    }
+
+    /// <summary>The encoder's output [outputChannels, height/8, width/8] for pixels [3, height, width].</summary>
+    private float[] Run(ReadOnlySpan<float> pixels, int height, int width, int outputChannels, RunOptions runOptions, OnnxClock clock)
+    {
         using var input = OnnxTensor.Allocate(_input.ElementType, 1, 3, height, width);
         using var output = OnnxTensor.Allocate(_output.ElementType, 1, outputChannels, height / 8, width / 8);
         input.Write(pixels);
@@ -43,19 +65,9 @@ internal sealed class VaeEncoder : IDisposable
             s.Item1._file.Session.Run(s.runOptions, s.Item1._inputNames, [s.input.Value], [s.Item1._output.Name], [s.output.Value]);
             return 0;
         });
-
-        var latents = new float[latentLength];
-        output.Read(latents);
-        if (outputChannels == channels) return latents;
-
-        // DiagonalGaussianDistribution.sample: mean + exp(0.5 · clamp(logvar, -30, 20)) · ε.
-        var logVariance = new float[latentLength];
-        output.Read(logVariance, latentLength);
-        var epsilon = new float[latentLength];
-        noise.NextGaussian(epsilon);
-        for (var i = 0; i < latentLength; i++)
-            latents[i] += MathF.Exp(0.5f * Math.Clamp(logVariance[i], -30f, 20f)) * epsilon[i];
-        return latents;
+        var encoded = new float[output.Length];
+        output.Read(encoded);
+        return encoded;
     }
 
     public void Dispose() => _file.Dispose();
