@@ -6,6 +6,7 @@ using Gateway.Diffusion.Noise;
 using Gateway.Diffusion.Onnx;
 using Gateway.Diffusion.Pipelines.Conditioning;
 using Gateway.Diffusion.Pipelines.Denoising;
+using Gateway.Diffusion.Pipelines.Vae;
 using Gateway.Diffusion.Schedulers;
 using Microsoft.ML.OnnxRuntime;
 
@@ -64,7 +65,10 @@ internal static class GenerationRun
 
         var denoiseStart = total.Elapsed;
         var context = new DenoiseContext(first.Mode, key.Height / 8, key.Width / 8, model.Text.SequenceLength, runOptions, onnx,
-            new StepProgress(first.Evaluations, Math.Max(0, first.Timesteps - first.Steps)), hook, cancellationToken);
+            new StepProgress(first.Evaluations, Math.Max(0, first.Timesteps - first.Steps)), hook, cancellationToken)
+        {
+            Previewer = new StagePreviewer(model, key, runOptions, onnx),
+        };
         SetStage(lanes, model, baseText, schedule: null, key);
         DenoiseLoop.Run(new DenoiseStage(model.UNet, first.Start, first.End), lanes, context);
         var decoder = model;
@@ -72,7 +76,11 @@ internal static class GenerationRun
         {
             SetStage(lanes, refiner.Model, refinerText!, refiner.Schedule, key);
             DenoiseLoop.Run(new DenoiseStage(refiner.Model.UNet, refiner.Start, refiner.Timesteps), lanes,
-                context with { SequenceLength = refiner.Model.Text.SequenceLength });
+                context with
+                {
+                    SequenceLength = refiner.Model.Text.SequenceLength,
+                    Previewer = new StagePreviewer(refiner.Model, key, runOptions, onnx),
+                });
             decoder = refiner.Model;
         }
         var denoiseTime = total.Elapsed - denoiseStart;
@@ -180,11 +188,11 @@ internal static class GenerationRun
             }
             // Noise and image latents are made in the VAE's layout, as diffusers does, so a seed gives the same image.
             latents = model.UNet.Layout.FromVae(latents, channels, latentHeight, latentWidth);
-            yield return new DenoiseLane(member, seed, latents, generator, resolved.Guidance) { Scheduler = scheduler };
+            yield return new DenoiseLane(member, seed, latents, generator, resolved.Guidance) { Scheduler = scheduler, ImageIndex = k };
         }
     }
 
-    private static PixelImage Decode(LoadedModel model, float[] latents, BatchKey key, RunOptions runOptions, OnnxClock onnx)
+    internal static PixelImage Decode(LoadedModel model, float[] latents, BatchKey key, RunOptions runOptions, OnnxClock onnx)
     {
         var (channels, latentHeight, latentWidth) = (model.UNet.LatentChannels, key.Height / 8, key.Width / 8);
         latents = model.UNet.Layout.ToVae(latents, channels, latentHeight, latentWidth);
