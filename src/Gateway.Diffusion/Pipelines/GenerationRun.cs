@@ -77,7 +77,10 @@ internal static class GenerationRun
             (unet, baseHook) = (model.ControlNetUNet!, hook is null ? controlHook : new StepHooks([controlHook, hook]));
         }
         var context = new DenoiseContext(first.Mode, key.Height / 8, key.Width / 8, model.Text.SequenceLength, runOptions, onnx,
-            new StepProgress(first.Evaluations, Math.Max(0, first.Timesteps - first.Steps)), baseHook, cancellationToken);
+            new StepProgress(first.Evaluations, Math.Max(0, first.Timesteps - first.Steps)), baseHook, cancellationToken)
+        {
+            Previewer = new StagePreviewer(model, key, tiling, runOptions, onnx),
+        };
         SetStage(lanes, model, baseText, schedule: null, key);
         DenoiseLoop.Run(new DenoiseStage(unet, first.Start, first.End), lanes, context);
         var decoder = model;
@@ -86,7 +89,12 @@ internal static class GenerationRun
             SetStage(lanes, refiner.Model, refinerText!, refiner.Schedule, key);
             // The ControlNet steers the base stage only: the refiner has no ControlNet UNet.
             DenoiseLoop.Run(new DenoiseStage(refiner.Model.UNet, refiner.Start, refiner.Timesteps), lanes,
-                context with { SequenceLength = refiner.Model.Text.SequenceLength, Hook = hook });
+                context with
+                {
+                    SequenceLength = refiner.Model.Text.SequenceLength,
+                    Hook = hook,
+                    Previewer = new StagePreviewer(refiner.Model, key, tiling, runOptions, onnx),
+                });
             decoder = refiner.Model;
         }
         var denoiseTime = total.Elapsed - denoiseStart;
@@ -195,11 +203,11 @@ internal static class GenerationRun
             }
             // Noise and image latents are made in the VAE's layout, as diffusers does, so a seed gives the same image.
             latents = model.UNet.Layout.FromVae(latents, channels, latentHeight, latentWidth);
-            yield return new DenoiseLane(member, seed, latents, generator, resolved.Guidance) { Scheduler = scheduler };
+            yield return new DenoiseLane(member, seed, latents, generator, resolved.Guidance) { Scheduler = scheduler, ImageIndex = k };
         }
     }
 
-    private static PixelImage Decode(LoadedModel model, float[] latents, BatchKey key, VaeTiling? tiling, RunOptions runOptions,
+    internal static PixelImage Decode(LoadedModel model, float[] latents, BatchKey key, VaeTiling? tiling, RunOptions runOptions,
         OnnxClock onnx)
     {
         var (channels, latentHeight, latentWidth) = (model.UNet.LatentChannels, key.Height / 8, key.Width / 8);

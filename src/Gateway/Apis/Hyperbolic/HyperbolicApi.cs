@@ -22,10 +22,12 @@ public static class HyperbolicApi
         group.MapPost("/generation", GenerateAsync)
             .WithName("HyperbolicGenerate")
             .WithSummary("Generate 1-4 images from a prompt, or from a base64 image and a strength (image-to-image).")
+            .WithDescription("The request's job id (the X-Job-Id request header, or one made by the server) is answered in X-Job-Id; " +
+                             "GET /jobs/{id}/events follows it and DELETE /jobs/{id} cancels it (409 job_cancelled).")
             .Accepts<HyperbolicGenerationRequestSchema>("application/json")
             .Produces<HyperbolicGenerationResponse>()
             .ProducesErrors(StatusCodes.Status400BadRequest, StatusCodes.Status401Unauthorized, StatusCodes.Status402PaymentRequired,
-                StatusCodes.Status404NotFound,
+                StatusCodes.Status404NotFound, StatusCodes.Status409Conflict,
                 StatusCodes.Status413PayloadTooLarge, StatusCodes.Status415UnsupportedMediaType, StatusCodes.Status429TooManyRequests,
                 StatusCodes.Status503ServiceUnavailable);
 
@@ -57,17 +59,36 @@ public static class HyperbolicApi
     }
 
     private static async Task<HyperbolicGenerationResponse> GenerateAsync(
-        HttpContext context, DiffusionEngine engine, GatewayOptions options, Metering metering)
+        HttpContext context, DiffusionEngine engine, GatewayOptions options, Metering metering, TrackedJobs tracked)
     {
         var cancel = context.RequestAborted;
         EngineParamNames.Use(context, EngineParamNames.Hyperbolic);
+        var scheduling = new GenerationOptions { Client = context.ClientId() };
+        using var job = DialectJobs.Begin(context, tracked, "hyperbolic", scheduling);
+        try
+        {
+            var response = await RunAsync(context, engine, options, metering, job, cancel);
+            job.Succeed(null);
+            return response;
+        }
+        catch (Exception e)
+        {
+            job.Fail(e);
+            if (job.Answer(e) is var answer && answer != e) throw answer;
+            throw;
+        }
+    }
+
+    private static async Task<HyperbolicGenerationResponse> RunAsync(
+        HttpContext context, DiffusionEngine engine, GatewayOptions options, Metering metering, TrackedJob job, CancellationToken cancel)
+    {
         var body = await JsonFields.ReadBodyAsync(context.Request, options.MaxRequestBytes, cancel);
         var request = HyperbolicRequest.Read(body, engine.Catalog);
         var model = DialectModels.Find(engine.Catalog, request.Model, "model_name");
         var steps = request.Steps ?? HyperbolicRequest.DefaultSteps;
         var price = Metering.Price(request.Width, request.Height, steps, model.CreditMultiplier, request.ImageCount);
         var result = await metering.RunAsync(context, "hyperbolic", request, request.Width, request.Height, steps, price,
-            () => engine.GenerateAsync(request, new GenerationOptions { Client = context.ClientId() }, cancel));
+            () => engine.GenerateAsync(request, job.Options, job.Feed, job.Token));
         var encoded = await DialectImages.EncodeAsync(result.Images.Select(image => image.Image),
             image => ImageCodec.Encode(image, ImageFormat.Png), cancel);
         var images = result.Images.Select((image, index) => new HyperbolicImage(encoded[index], index, image.Seed)).ToList();

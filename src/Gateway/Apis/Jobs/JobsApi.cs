@@ -37,15 +37,27 @@ public static class JobsApi
             .RequireApiKey()
             .WithTags(Tag)
             .WithName("getJob")
-            .WithSummary("A job's status, queue position, progress, image URL, seed and credits")
+            .WithSummary("A job's status, queue position, ETA, progress, image URL, seed and credits")
+            .WithDescription("For the job id of an OpenAI or Hyperbolic request (X-Job-Id), while the server tracks it, a short " +
+                             "view: job_id, dialect, status, queue_position, eta_seconds, progress, error.")
             .Produces<JobView>()
             .ProducesErrors(401, 404);
+
+        app.MapGet("/jobs/{jobId}/events", JobEventsEndpoint.HandleAsync)
+            .RequireApiKey()
+            .WithTags(Tag)
+            .WithName("getJobEvents")
+            .WithSummary("A job's progress as Server-Sent Events: queued, started, step (with ?preview=true a JPEG preview), finished or failed")
+            .WithDescription("Works for a job of any dialect (OpenAI and Hyperbolic requests name theirs in X-Job-Id). Resumes after " +
+                "Last-Event-ID, sends ': ping' comments while idle, closes after the final event. A job id not known yet is waited for up to 5 s.")
+            .Produces(StatusCodes.Status200OK, contentType: "text/event-stream")
+            .ProducesErrors(400, 401, 404);
 
         app.MapDelete("/jobs/{jobId}", JobEndpoints.DeleteAsync)
             .RequireApiKey()
             .WithTags(Tag)
             .WithName("cancelJob")
-            .WithSummary("Cancel a queued or running job; its submit_job request answers 409 job_cancelled")
+            .WithSummary("Cancel a queued or running job of any dialect; its request answers 409 job_cancelled")
             .Produces<JobView>()
             .ProducesErrors(401, 404, 409);
 
