@@ -27,8 +27,15 @@ public sealed class ImageEditServerFixture : IAsyncLifetime
     public async Task DisposeAsync() => await Server.DisposeAsync();
 }
 
+[CollectionDefinition(Name)]
+public sealed class ImageEditCollection : ICollectionFixture<ImageEditServerFixture>
+{
+    public const string Name = "image-edits";
+}
+
 /// <summary><c>/v1/images/edits</c> and <c>/v1/images/variations</c> through the official .NET SDK and raw multipart.</summary>
-public sealed class ImageEditTests(ImageEditServerFixture fixture) : IClassFixture<ImageEditServerFixture>
+[Collection(ImageEditCollection.Name)]
+public sealed class ImageEditTests(ImageEditServerFixture fixture)
 {
     private const string EditsPath = "/v1/images/edits";
 
