@@ -12,7 +12,7 @@ using Microsoft.ML.OnnxRuntime;
 namespace Gateway.Diffusion.Pipelines;
 
 /// <summary>
-/// Text-to-image and image-to-image for every family: text conditioning → initial latents → the denoise loop
+/// Text-to-image, image-to-image and inpainting for every family: text conditioning → initial latents → the denoise loop
 /// (the base model, then the refiner when asked) → VAE decode → pixels. A run serves a batch of requests that share a
 /// <see cref="BatchKey"/>: every image of every request is a lane, and each step is one UNet call over all lanes.
 /// Each lane keeps its own prompt, seed, noise stream, scheduler and guidance, so its pixels are the same as when it

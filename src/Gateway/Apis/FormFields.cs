@@ -39,8 +39,9 @@ public sealed class FormFields
         {
             throw TooLarge(maxBytes);
         }
-        catch (Exception e) when (e is InvalidDataException or IOException && e is not Microsoft.AspNetCore.Connections.ConnectionResetException &&
-                                  !cancellationToken.IsCancellationRequested)
+        // Kestrel's own refusals (a body past Gateway:MaxRequestBytes: 413) are IOExceptions too; the error middleware answers them.
+        catch (Exception e) when (e is InvalidDataException or IOException && e is not (BadHttpRequestException or
+                                  Microsoft.AspNetCore.Connections.ConnectionResetException) && !cancellationToken.IsCancellationRequested)
         {
             throw new ApiException(StatusCodes.Status400BadRequest, $"The multipart/form-data body could not be read: {e.Message}", null, "invalid_multipart");
         }

@@ -135,6 +135,23 @@ public sealed class InpaintingTests : IClassFixture<InpaintingTests.Models>
         Assert.True(changed > repaintedPixels, $"only {changed} of {3 * repaintedPixels} repainted channel values changed");
     }
 
+    [Theory]
+    [InlineData("tiny-sdxl")]
+    [InlineData("tiny-flux-schnell")]
+    public void Other_pipelines_inpaint_by_masked_image_to_image_in_their_own_latent_layout(string id)
+    {
+        var image = Gradient(Size, Size);
+        var mask = LeftHalfRepainted(Size, Size);
+        using var model = _models.Load(_models.Entry(id));
+        var request = Request(id) with { Steps = 2, InitImage = new InitImage(image, 0.9) { Mask = mask } };
+        var result = Run(model, request, null);
+        Assert.Equal(InpaintMethod.MaskedImageToImage, result.Inpainting);
+        var output = result.Images[0].Image;
+        for (var i = 0; i < Size * Size; i++)
+            if (mask.Keep[i] == 255) Assert.Equal(image.Rgba[4 * i], output.Rgba[4 * i]);
+        Assert.NotEqual(image.Rgba, output.Rgba);
+    }
+
     [Fact]
     public void The_inpaint_model_draws_from_text_alone_with_everything_repainted()
     {

@@ -1,5 +1,6 @@
 using Gateway.Apis.Shared;
 using Gateway.Diffusion.Imaging;
+using Gateway.Errors;
 
 namespace Gateway.Apis.OpenAi;
 
@@ -49,13 +50,13 @@ public static class ImageEditFields
         var negativePrompt = variation ? "" : form.String("negative_prompt", maxLength: DialectFields.MaxTextLength) ?? "";
         var images = form.Files("image", "image[]");
         if (images.Count == 0)
-            throw Errors.ApiException.BadRequest("image",
+            throw ApiException.BadRequest("image",
                 $"'image' is required: send the image {(variation ? "to vary" : "to edit")} as a file part.", "missing_required_parameter");
         if (images.Count > 1)
-            throw Errors.ApiException.BadRequest(images[1].Name,
+            throw ApiException.BadRequest(images[1].Name,
                 $"This server edits one image a request; got {images.Count}. (OpenAI's gpt-image models take several as references; diffusion models edit one.)");
         var masks = variation ? [] : form.Files("mask");
-        if (masks.Count > 1) throw Errors.ApiException.BadRequest("mask", "Send one mask.");
+        if (masks.Count > 1) throw ApiException.BadRequest("mask", "Send one mask.");
         var size = form.String("size");
         var strength = form.Number("strength", 0, 1)
             ?? (variation ? VariationStrength : masks.Count > 0 ? InpaintStrength : EditStrength);
@@ -71,7 +72,7 @@ public static class ImageEditFields
         if (!allowIgnored && unknown is [var first, ..])
         {
             var names = string.Join(", ", unknown.Select(name => $"'{name}'"));
-            throw Errors.ApiException.BadRequest(first,
+            throw ApiException.BadRequest(first,
                 $"{(unknown.Count == 1 ? $"Unknown parameter {names}." : $"Unknown parameters: {names}.")} {IgnoreHint}", "unknown_parameter");
         }
         return new ImageEditCall(model, prompt, negativePrompt, images[0], masks.Count > 0 ? masks[0] : null, size, strength,
