@@ -51,6 +51,9 @@ public sealed class GatewayOptions
     /// <summary>Milliseconds the worker waits for compatible requests before a run that has room; 0 batches only what already waits.</summary>
     public int BatchWindowMs { get; set; }
 
+    /// <summary>Seconds between the <c>: ping</c> comments that keep an idle event stream (SSE) open through proxies.</summary>
+    public double EventsHeartbeatSeconds { get; set; } = 15;
+
     /// <summary>The largest request body the server reads (image-to-image bodies carry base64 images).</summary>
     public long MaxRequestBytes { get; set; } = 32L * 1024 * 1024;
 }

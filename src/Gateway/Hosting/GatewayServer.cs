@@ -48,6 +48,7 @@ public static class GatewayServer
         builder.Services.AddJobsApi(builder.Configuration);
         builder.Services.AddOpenAiApi();
         builder.Services.AddSingleton<Apis.Shared.Metering>();
+        builder.Services.AddSingleton<Apis.Shared.TrackedJobs>();
         builder.Services.AddGatewaySwagger();
         builder.Services.AddGatewayCors(builder.Configuration);
         builder.Services.AddHostedService<ModelLoaderService>();

@@ -51,17 +51,36 @@ public static class HyperbolicApi
     }
 
     private static async Task<HyperbolicGenerationResponse> GenerateAsync(
-        HttpContext context, DiffusionEngine engine, GatewayOptions options, Metering metering)
+        HttpContext context, DiffusionEngine engine, GatewayOptions options, Metering metering, TrackedJobs tracked)
     {
         var cancel = context.RequestAborted;
         EngineParamNames.Use(context, EngineParamNames.Hyperbolic);
+        var scheduling = new GenerationOptions { Client = context.ClientId() };
+        using var job = DialectJobs.Begin(context, tracked, "hyperbolic", scheduling);
+        try
+        {
+            var response = await RunAsync(context, engine, options, metering, job, cancel);
+            job.Succeed(null);
+            return response;
+        }
+        catch (Exception e)
+        {
+            job.Fail(e);
+            if (job.Answer(e) is var answer && answer != e) throw answer;
+            throw;
+        }
+    }
+
+    private static async Task<HyperbolicGenerationResponse> RunAsync(
+        HttpContext context, DiffusionEngine engine, GatewayOptions options, Metering metering, TrackedJob job, CancellationToken cancel)
+    {
         var body = await JsonFields.ReadBodyAsync(context.Request, options.MaxRequestBytes, cancel);
         var request = HyperbolicRequest.Read(body, engine.Catalog);
         var model = DialectModels.Find(engine.Catalog, request.Model, "model_name");
         var steps = request.Steps ?? HyperbolicRequest.DefaultSteps;
         var price = Metering.Price(request.Width, request.Height, steps, model.CreditMultiplier, request.ImageCount);
         var result = await metering.RunAsync(context, "hyperbolic", request, request.Width, request.Height, steps, price,
-            () => engine.GenerateAsync(request, new GenerationOptions { Client = context.ClientId() }, cancel));
+            () => engine.GenerateAsync(request, job.Options, job.Feed, job.Token));
         var encoded = await DialectImages.EncodeAsync(result.Images.Select(image => image.Image),
             image => ImageCodec.Encode(image, ImageFormat.Png), cancel);
         var images = result.Images.Select((image, index) => new HyperbolicImage(encoded[index], index, image.Seed)).ToList();

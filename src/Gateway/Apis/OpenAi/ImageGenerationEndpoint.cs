@@ -4,19 +4,39 @@ using Gateway.Diffusion.Engine;
 using Gateway.Diffusion.Imaging;
 using Gateway.Diffusion.Models;
 using Gateway.Diffusion.Pipelines;
+using Gateway.Hosting;
 using Gateway.Storage;
+using Gateway.Streaming;
 
 namespace Gateway.Apis.OpenAi;
 
-/// <summary><c>POST /v1/images/generations</c>: validate, render (at the planned size), resize, encode, answer.</summary>
+/// <summary><c>POST /v1/images/generations</c>: validate, render (at the planned size), resize, encode, answer as one
+/// JSON body or, with <c>stream</c>, as OpenAI's image streaming events. The request is a job (<c>X-Job-Id</c>) that
+/// <c>GET /jobs/{id}/events</c> follows and <c>DELETE /jobs/{id}</c> cancels.</summary>
 public static class ImageGenerationEndpoint
 {
     public static async Task<IResult> HandleAsync(HttpContext http, DiffusionEngine engine, IImageStore store, OpenAiSettings settings,
-        Metering metering, ImageUrls urls)
+        Metering metering, ImageUrls urls, TrackedJobs tracked, GatewayOptions gateway)
+    {
+        EngineParamNames.Use(http, EngineParamNames.OpenAi);
+        using var job = DialectJobs.Begin(http, tracked, "openai", new GenerationOptions { Client = http.ClientId() });
+        try
+        {
+            return await RunAsync(http, engine, store, settings, metering, urls, job, gateway);
+        }
+        catch (Exception e)
+        {
+            job.Fail(e);
+            if (job.Answer(e) is var answer && answer != e) throw answer;
+            throw;
+        }
+    }
+
+    private static async Task<IResult> RunAsync(HttpContext http, DiffusionEngine engine, IImageStore store, OpenAiSettings settings,
+        Metering metering, ImageUrls urls, TrackedJob job, GatewayOptions gateway)
     {
         // The client's disconnect cancels the body read, the queued or running generation and the encoding.
         var cancel = http.RequestAborted;
-        EngineParamNames.Use(http, EngineParamNames.OpenAi);
         var body = await JsonFields.ReadBodyAsync(http.Request, ImageGenerationFields.MaxBodyBytes, cancel);
         var call = ImageGenerationFields.Read(body, settings.DefaultModel);
         var model = DialectModels.Find(engine.Catalog, call.Model, "model");
@@ -43,13 +63,24 @@ public static class ImageGenerationEndpoint
             Seed = call.Seed,
             ImageCount = call.Count,
         };
+        if (ignored.Count > 0) http.Response.Headers["X-Ignored-Params"] = string.Join(", ", ignored);
         // Charged for the images the client receives, at the model's steps: the price of the equivalent job.
         var price = Metering.Price(size.Width, size.Height, model.DefaultSteps, model.CreditMultiplier, call.Count);
-        var result = await metering.RunAsync(http, "openai", request, size.Width, size.Height, model.DefaultSteps, price,
-            () => engine.GenerateAsync(request, new GenerationOptions { Client = http.ClientId() }, cancel));
+        Task<GenerationResult> Generate() => metering.RunAsync(http, "openai", request, size.Width, size.Height, model.DefaultSteps, price,
+            () => engine.GenerateAsync(request, job.Options, job.Feed, job.Token));
+        byte[] Encode(PixelImage image) => ImageCodec.Encode(ImageCodec.Resize(image, size.Width, size.Height), call.OutputFormat);
 
-        var encoded = await DialectImages.EncodeAsync(result.Images.Select(image => image.Image),
-            image => ImageCodec.Encode(ImageCodec.Resize(image, size.Width, size.Height), call.OutputFormat), cancel);
+        if (call.Stream)
+        {
+            DialectResponse.SetSeed(http, call.Seed);
+            var streaming = new OpenAiStreamSettings($"{size.Width}x{size.Height}", call.OutputFormat.ToString().ToLowerInvariant());
+            await OpenAiStreamResponse.RunAsync(http, job, OpenAiImageStream.GenerationPrefix, streaming, call.PartialImages,
+                TimeSpan.FromSeconds(Math.Max(0.05, gateway.EventsHeartbeatSeconds)), Generate, Encode);
+            return Results.Empty;
+        }
+
+        var result = await Generate();
+        var encoded = await DialectImages.EncodeAsync(result.Images.Select(image => image.Image), Encode, cancel);
         var data = new List<GeneratedImageData>(encoded.Length);
         for (var i = 0; i < encoded.Length; i++)
         {
@@ -61,7 +92,7 @@ public static class ImageGenerationEndpoint
 
         DialectResponse.SetSeed(http, result.Images[0].Seed);
         DialectResponse.SetWarnings(http, result.Warnings);
-        if (ignored.Count > 0) http.Response.Headers["X-Ignored-Params"] = string.Join(", ", ignored);
+        job.Succeed(data[0].Url);
         return Results.Json(new ImageGenerationResponse(DateTimeOffset.UtcNow.ToUnixTimeSeconds(), data));
     }
 }
