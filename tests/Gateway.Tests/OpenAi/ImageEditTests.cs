@@ -222,6 +222,22 @@ public sealed class ImageEditTests(ImageEditServerFixture fixture)
     }
 
     [Fact]
+    public async Task The_sdk_streaming_iterator_receives_the_partial_and_the_completed_edit()
+    {
+        using var form = Form(("model", "tiny-sd"), ("prompt", "a red door"), ("image[]", GradientPng()), ("mask", LeftHalfMaskPng()),
+            ("stream", "true"), ("partial_images", "2"));
+        var body = BinaryContent.Create(BinaryData.FromBytes(await form.ReadAsByteArrayAsync()));
+        var events = new List<(string Type, System.Text.Json.JsonElement Data)>();
+        await foreach (var item in await Images("tiny-sd").GenerateImageEditsStreamingAsync(body, form.Headers.ContentType!.ToString(),
+                           new System.ClientModel.Primitives.RequestOptions()))
+            events.Add((item.EventType, System.Text.Json.JsonDocument.Parse(item.Data.ToString()).RootElement));
+
+        Assert.Equal(["image_edit.partial_image", "image_edit.partial_image", "image_edit.completed"], events.Select(e => e.Type));
+        Assert.All(events, e => Assert.Equal((Size, Size), SizeOf(ImageBytes(e.Data))));
+        Assert.Equal($"{Size}x{Size}", events[2].Data.GetProperty("size").GetString());
+    }
+
+    [Fact]
     public async Task The_sdk_sees_a_400_as_an_exception_with_the_status()
     {
         using var image = new MemoryStream(GradientPng());
