@@ -35,6 +35,8 @@ internal static class ModelLoader
                 file => new Denoiser(file, conditioning, null, $"{entry.Family.ToName()} ControlNet UNet", controlNetResiduals: true));
             CheckTextFitsUNet(model.Text, model.ControlNetUNet);
         }
+        if (model.UNet.TakesInpaintInputs && model.VaeEncoder is null)
+            throw new ModelLoadException($"{folder.Name}: an inpainting UNet takes the masked image's latents, but the folder has no vae_encoder/.");
         model.Files = folder.Files;
         return folder.Keep(model);
     }

@@ -26,6 +26,9 @@ internal sealed class DenoiseLane(BatchMember member, ulong seed, float[] latent
     /// <summary>The x₀ estimate of the step <see cref="OriginalStep"/>, made only when the member's feed wants a preview.</summary>
     public float[]? Original { get; set; }
     public int OriginalStep { get; set; }
+
+    /// <summary>Set for inpainting (a mask, or any lane of an SD-inpaint UNet).</summary>
+    public LaneInpainting? Inpainting { get; init; }
 }
 
 /// <summary>What one lane feeds the UNet of one stage; the negative side is null when guidance has no unconditional half.</summary>

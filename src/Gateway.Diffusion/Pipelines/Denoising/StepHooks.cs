@@ -7,4 +7,9 @@ internal sealed class StepHooks(IReadOnlyList<IDenoiseStepHook> hooks) : IDenois
     {
         foreach (var hook in hooks) hook.BeforeUNet(step);
     }
+
+    public void AfterStep(DenoiseStep step)
+    {
+        foreach (var hook in hooks) hook.AfterStep(step);
+    }
 }
