@@ -68,7 +68,7 @@ public sealed class InpaintingTests : IClassFixture<InpaintingTests.Models>
         Assert.Equal(InpaintMethod.MaskedImageToImage, result.Inpainting);
 
         // tiny-sd's encoder outputs the distribution's mean (latent_sample), so the clean latents need no generator.
-        var clean = _models.Plain.VaeEncoder!.Encode(VaeImageConversion.ToPlanar(image), Size, Size, 4, new Gateway.Diffusion.Noise.TorchGenerator(0),
+        var clean = _models.Plain.VaeEncoder!.Encode(VaeImageConversion.ToPlanar(image), Size, Size, 4, tiling: null, new Gateway.Diffusion.Noise.TorchGenerator(0),
             new Microsoft.ML.OnnxRuntime.RunOptions(), new OnnxClock(CancellationToken.None));
         var final = recorder.LastLatents!;
         var grid = mask.LatentRepaint();
