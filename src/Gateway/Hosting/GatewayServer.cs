@@ -48,6 +48,7 @@ public static class GatewayServer
         builder.Services.AddJobsApi(builder.Configuration);
         builder.Services.AddOpenAiApi();
         builder.Services.AddSingleton<Apis.Shared.Metering>();
+        builder.Services.AddSingleton<Apis.Shared.ImageOutput>();
         builder.Services.AddGatewaySwagger();
         builder.Services.AddGatewayCors(builder.Configuration);
         builder.Services.AddHostedService<ModelLoaderService>();
@@ -85,6 +86,7 @@ public static class GatewayServer
             .WithSummary("Readiness: 200 once every model is loaded, else 503; each model's state and load error.")
             .Produces(StatusCodes.Status200OK).Produces(StatusCodes.Status503ServiceUnavailable);
         app.MapImageEndpoints();
+        app.MapImageHistory();
         app.MapHyperbolicApi();
         app.MapOpenAiApi();
         app.MapJobsApi();

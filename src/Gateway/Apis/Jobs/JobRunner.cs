@@ -1,3 +1,4 @@
+using Gateway.Apis.Shared;
 using Gateway.Credits;
 using Gateway.Diffusion.Engine;
 using Gateway.Diffusion.Imaging;
@@ -14,7 +15,7 @@ namespace Gateway.Apis.Jobs;
 /// </summary>
 public sealed class JobRunner(
     DiffusionEngine engine, JobStore jobs, ActiveJobs active, CreditLedger credits, IImageStore images, GatewayDatabase database,
-    ILogger<JobRunner> logger)
+    ImageOutput output, ILogger<JobRunner> logger)
 {
     /// <summary>The stored image, or an exception the error middleware answers.</summary>
     public async Task<StoredImage> RunAsync(JobSubmission submission, string owner, CancellationToken requestAborted)
@@ -65,8 +66,9 @@ public sealed class JobRunner(
             submission.Credits, Timestamps.ToText(outcome.FinishedAt));
         try
         {
-            var png = ImageCodec.Encode(result.Images[0].Image, ImageFormat.Png);
-            return await images.SaveAsync(png, ImageFormat.Png, job.Owner, CancellationToken.None, (write, image) =>
+            var parameters = GenerationParameters.Of(request, result, 0, request.Width, request.Height);
+            var png = output.Encode(result.Images[0].Image, ImageFormat.Png, parameters);
+            return await images.SaveAsync(png, ImageFormat.Png, job.Owner, parameters, CancellationToken.None, (write, image) =>
             {
                 JobStore.Finish(write, job.Owner, job.JobId, outcome with { ImageFile = image.FileName });
                 CreditLedger.Charge(write, charge);

@@ -12,7 +12,7 @@ namespace Gateway.Apis.OpenAi;
 public static class ImageGenerationEndpoint
 {
     public static async Task<IResult> HandleAsync(HttpContext http, DiffusionEngine engine, IImageStore store, OpenAiSettings settings,
-        Metering metering, ImageUrls urls)
+        Metering metering, ImageUrls urls, ImageOutput output)
     {
         // The client's disconnect cancels the body read, the queued or running generation and the encoding.
         var cancel = http.RequestAborted;
@@ -48,14 +48,15 @@ public static class ImageGenerationEndpoint
         var result = await metering.RunAsync(http, "openai", request, size.Width, size.Height, model.DefaultSteps, price,
             () => engine.GenerateAsync(request, new GenerationOptions { Client = http.ClientId() }, cancel));
 
-        var encoded = await DialectImages.EncodeAsync(result.Images.Select(image => image.Image),
-            image => ImageCodec.Encode(ImageCodec.Resize(image, size.Width, size.Height), call.OutputFormat), cancel);
+        var parameters = result.Images.Select((_, i) => GenerationParameters.Of(request, result, i, size.Width, size.Height)).ToList();
+        var encoded = await DialectImages.EncodeAsync(result.Images.Select((image, i) => (Pixels: image.Image, Parameters: parameters[i])),
+            image => output.Encode(ImageCodec.Resize(image.Pixels, size.Width, size.Height), call.OutputFormat, image.Parameters), cancel);
         var data = new List<GeneratedImageData>(encoded.Length);
         for (var i = 0; i < encoded.Length; i++)
         {
             var seed = result.Images[i].Seed;
             data.Add(call.ResponseAsUrl
-                ? new GeneratedImageData(null, urls.For(http.Request, (await store.SaveAsync(encoded[i], call.OutputFormat, http.ClientId(), cancel)).FileName), "", seed)
+                ? new GeneratedImageData(null, urls.For(http.Request, (await store.SaveAsync(encoded[i], call.OutputFormat, http.ClientId(), parameters[i], cancel)).FileName), "", seed)
                 : new GeneratedImageData(encoded[i], null, "", seed));
         }
 
