@@ -73,6 +73,7 @@ public static class GatewayServer
         app.UseMiddleware<ErrorHandlingMiddleware>();
         app.UseGatewayCors();
         app.UseGatewaySwagger();
+        app.UseStudio();
 
         app.MapGet("/healthz", () => Results.Ok(new { status = "ok" }))
             .WithTags("Health").WithSummary("Liveness: 200 {\"status\":\"ok\"} while the process serves HTTP.");

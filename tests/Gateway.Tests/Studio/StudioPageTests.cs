@@ -1,0 +1,141 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using Gateway.Diffusion.Engine;
+using Gateway.Diffusion.Tests.Imaging;
+using Gateway.Diffusion.Pipelines;
+using Gateway.Tests.Support;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Playwright;
+using static Microsoft.Playwright.Assertions;
+
+namespace Gateway.Tests.Studio;
+
+/// <summary>The studio page in a real browser against a real server on the tiny model.</summary>
+public sealed class StudioPageTests(StudioBrowser studio) : IClassFixture<StudioBrowser>
+{
+    [Fact]
+    public async Task Generates_with_ctrl_enter_shows_progress_to_100_percent_and_the_image()
+    {
+        var page = await studio.OpenStudioAsync();
+        await StudioBrowser.EnterKeyAsync(page);
+        await page.GetByLabel("Prompt", new PageGetByLabelOptions { Exact = true }).FillAsync("a lighthouse at dusk");
+        await page.GetByLabel("Negative prompt").FillAsync("fog");
+        await page.GetByLabel("Width").FillAsync("128");
+        await page.GetByLabel("Height").FillAsync("128");
+        await page.GetByLabel("Steps").FillAsync("8");
+        await page.GetByLabel("Seed", new PageGetByLabelOptions { Exact = true }).FillAsync("42");
+        await StudioBrowser.ScreenshotAsync(page, "studio-form");
+
+        await page.GetByLabel("Prompt", new PageGetByLabelOptions { Exact = true }).PressAsync("Control+Enter");
+
+        var progress = page.GetByRole(AriaRole.Progressbar, new PageGetByRoleOptions { Name = "Generation progress" });
+        await Expect(progress).ToHaveAttributeAsync("aria-valuenow", "100");
+        await Expect(page.GetByRole(AriaRole.Status)).ToHaveTextAsync("Done: 1 image.");
+        var result = page.Locator("#results img");
+        await Expect(result).ToHaveCountAsync(1);
+        Assert.True(await result.EvaluateAsync<bool>("img => img.complete && img.naturalWidth === 128 && img.naturalHeight === 128"));
+        await Expect(page.Locator("#results figcaption")).ToContainTextAsync("Seed 42");
+        await StudioBrowser.ScreenshotAsync(page, "studio-result");
+
+        // The image was stored for this key with its parameters, and shows in the history.
+        await Expect(page.Locator("#gallery img")).Not.ToHaveCountAsync(0);
+        var source = await result.GetAttributeAsync("src");
+        using var client = studio.Server.Client();
+        var png = await client.GetByteArrayAsync(source);
+        var infotext = PngText.Read(png)["parameters"];
+        Assert.StartsWith("a lighthouse at dusk\nNegative prompt: fog\nSteps: 8, Sampler: ", infotext);
+        Assert.EndsWith(", Seed: 42, Size: 128x128, Model: tiny-sd", infotext);
+    }
+
+    [Fact]
+    public async Task Cancel_stops_a_long_run_on_the_server()
+    {
+        var page = await studio.OpenStudioAsync();
+        await StudioBrowser.EnterKeyAsync(page);
+        await page.GetByLabel("Prompt", new PageGetByLabelOptions { Exact = true }).FillAsync("a very long run");
+        // About a minute and a half of work on the tiny model: only cancelling ends it within the test's time.
+        await page.GetByLabel("Width").FillAsync("2048");
+        await page.GetByLabel("Height").FillAsync("2048");
+        await page.GetByLabel("Steps").FillAsync("150");
+        var engine = studio.Server.App.Services.GetRequiredService<DiffusionEngine>();
+
+        await page.RunAndWaitForRequestAsync(
+            () => page.GetByRole(AriaRole.Button, new PageGetByRoleOptions { Name = "Generate" }).ClickAsync(), "**/v1/image/generation");
+        var cancel = page.GetByRole(AriaRole.Button, new PageGetByRoleOptions { Name = "Cancel" });
+        await Expect(cancel).ToBeEnabledAsync();
+        await Task.Delay(TimeSpan.FromSeconds(1));
+        await StudioBrowser.ScreenshotAsync(page, "studio-running");
+        await cancel.ClickAsync();
+
+        await Expect(page.GetByRole(AriaRole.Status)).ToHaveTextAsync("Cancelled.");
+        await Expect(page.GetByRole(AriaRole.Button, new PageGetByRoleOptions { Name = "Generate" })).ToBeEnabledAsync();
+        await Expect(cancel).ToBeDisabledAsync();
+        await Expect(page.Locator("#results img")).ToHaveCountAsync(0);
+        // The worker is free again long before the cancelled run could have finished.
+        var next = engine.GenerateAsync(new GenerationRequest { Model = "tiny-sd", Prompt = "after", Width = 64, Height = 64, Steps = 1, Seed = 1 });
+        await next.WaitAsync(TimeSpan.FromSeconds(30));
+    }
+
+    [Fact]
+    public async Task An_image_from_the_history_reopens_with_its_parameters_and_reuse_fills_the_form()
+    {
+        using var client = studio.Server.Client();
+        using var stored = await client.PostAsJsonAsync("/v1/image/generation", new
+        {
+            model_name = "tiny-sd", prompt = "a harbour in the rain", negative_prompt = "people", width = 96, height = 64, steps = 5,
+            cfg_scale = 6.5, sampler = "Euler", seed = 1234, response_format = "url",
+        });
+        stored.EnsureSuccessStatusCode();
+
+        var page = await studio.OpenStudioAsync();
+        await StudioBrowser.EnterKeyAsync(page);
+        // The key is kept in the browser: after a reload the page still has it and shows the history.
+        await page.ReloadAsync();
+        await Expect(page.GetByLabel("API key")).ToHaveValueAsync(GatewayTestServer.Key);
+        var thumb = page.GetByRole(AriaRole.Button, new PageGetByRoleOptions { Name = "Open: a harbour in the rain" });
+        await thumb.ClickAsync();
+
+        var viewer = page.GetByRole(AriaRole.Dialog);
+        await Expect(viewer).ToBeVisibleAsync();
+        await Expect(viewer.Locator("pre")).ToHaveTextAsync(
+            "a harbour in the rain\nNegative prompt: people\nSteps: 5, Sampler: Euler, CFG scale: 6.5, Seed: 1234, Size: 96x64, Model: tiny-sd");
+        await StudioBrowser.ScreenshotAsync(page, "studio-history");
+        await viewer.GetByRole(AriaRole.Button, new LocatorGetByRoleOptions { Name = "Reuse parameters" }).ClickAsync();
+
+        await Expect(viewer).ToBeHiddenAsync();
+        await Expect(page.GetByLabel("Prompt", new PageGetByLabelOptions { Exact = true })).ToHaveValueAsync("a harbour in the rain");
+        await Expect(page.GetByLabel("Negative prompt")).ToHaveValueAsync("people");
+        await Expect(page.GetByLabel("Width")).ToHaveValueAsync("96");
+        await Expect(page.GetByLabel("Height")).ToHaveValueAsync("64");
+        await Expect(page.GetByLabel("Steps")).ToHaveValueAsync("5");
+        await Expect(page.GetByLabel("Guidance")).ToHaveValueAsync("6.5");
+        await Expect(page.GetByLabel("Sampler")).ToHaveValueAsync("Euler");
+        await Expect(page.GetByLabel("Seed", new PageGetByLabelOptions { Exact = true })).ToHaveValueAsync("1234");
+    }
+
+    [Fact]
+    public async Task At_phone_width_the_page_fits_the_screen()
+    {
+        var page = await studio.OpenStudioAsync(phone: true);
+        await StudioBrowser.EnterKeyAsync(page);
+        Assert.True(await page.EvaluateAsync<bool>("() => document.documentElement.scrollWidth <= window.innerWidth"),
+            "The page scrolls sideways at 390 px.");
+        await StudioBrowser.ScreenshotAsync(page, "studio-phone");
+    }
+
+    [Fact]
+    public async Task Every_control_has_a_label_and_a_wrong_key_is_explained()
+    {
+        var page = await studio.OpenStudioAsync();
+        var unlabelled = await page.EvaluateAsync<string[]>("""
+            () => [...document.querySelectorAll('input, select, textarea, button')]
+              .filter(e => !e.labels?.length && !e.getAttribute('aria-label') && !e.textContent.trim())
+              .map(e => e.id || e.outerHTML)
+            """);
+        Assert.Empty(unlabelled);
+
+        await page.GetByLabel("API key").FillAsync("sk-wrong");
+        await page.GetByRole(AriaRole.Button, new PageGetByRoleOptions { Name = "Save key" }).ClickAsync();
+        await Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync("Incorrect API key provided.");
+    }
+}
