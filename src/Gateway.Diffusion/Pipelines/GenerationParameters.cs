@@ -24,7 +24,7 @@ public sealed record GenerationParameters
     [JsonPropertyName("strength")] public double? Strength { get; init; }
     [JsonPropertyName("loras")] public IReadOnlyDictionary<string, double>? Loras { get; init; }
 
-    /// <summary>The <c>tEXt</c> keyword A1111 (and the tools that read its images: ComfyUI, Civitai, InvokeAI) use.</summary>
+    /// <summary>The <c>tEXt</c> keyword A1111 writes and the tools that read its images look for.</summary>
     public const string PngKeyword = "parameters";
 
     private static readonly JsonSerializerOptions Json = new() { DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull };

@@ -114,6 +114,42 @@ public sealed class StudioPageTests(StudioBrowser studio) : IClassFixture<Studio
     }
 
     [Fact]
+    public async Task A_start_image_makes_it_image_to_image_at_the_images_size()
+    {
+        using var client = studio.Server.Client();
+        using var made = await client.PostAsJsonAsync("/v1/image/generation", new
+        {
+            model_name = "tiny-sd", prompt = "a start image", width = 96, height = 80, steps = 2, seed = 5,
+        });
+        var png = Convert.FromBase64String((await made.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("images")[0].GetProperty("image").GetString()!);
+        var file = Path.Combine(Path.GetTempPath(), $"studio-start-{Guid.NewGuid():N}.png");
+        await File.WriteAllBytesAsync(file, png);
+        try
+        {
+            var page = await studio.OpenStudioAsync();
+            await StudioBrowser.EnterKeyAsync(page);
+            await page.GetByLabel("Start image", new PageGetByLabelOptions { Exact = true }).SetInputFilesAsync(file);
+            await Expect(page.GetByLabel("Width")).ToHaveValueAsync("96");
+            await Expect(page.GetByLabel("Height")).ToHaveValueAsync("80");
+            await page.GetByLabel("Prompt", new PageGetByLabelOptions { Exact = true }).FillAsync("an oil painting of it");
+            await page.GetByLabel("Steps").FillAsync("4");
+            await page.GetByLabel("Strength").FillAsync("0.6");
+
+            await page.GetByRole(AriaRole.Button, new PageGetByRoleOptions { Name = "Generate" }).ClickAsync();
+
+            await Expect(page.GetByRole(AriaRole.Status)).ToHaveTextAsync("Done: 1 image.");
+            var result = page.Locator("#results img");
+            Assert.True(await result.EvaluateAsync<bool>("img => img.complete && img.naturalWidth === 96 && img.naturalHeight === 80"));
+            var stored = await client.GetByteArrayAsync(await result.GetAttributeAsync("src"));
+            Assert.Contains("Denoising strength: 0.6", PngText.Read(stored)["parameters"]);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [Fact]
     public async Task At_phone_width_the_page_fits_the_screen()
     {
         var page = await studio.OpenStudioAsync(phone: true);

@@ -302,7 +302,10 @@ function reuse(parameters) {
   if (![...fields.sampler.options].some((o) => o.value === parameters.sampler)) fields.sampler.add(new Option(parameters.sampler, parameters.sampler));
   fields.sampler.value = parameters.sampler;
   fields.seed.value = parameters.seed;
-  if (parameters.strength != null) fields.strength.value = parameters.strength;
+  if (parameters.strength != null) {
+    fields.strength.value = parameters.strength;
+    $('strength-value').textContent = fields.strength.value;
+  }
   renderLoras(parameters.loras ?? {});
   fields.prompt.focus();
   setStatus('Parameters loaded from the history.');
@@ -341,7 +344,7 @@ $('dice').addEventListener('click', () => { fields.seed.value = crypto.getRandom
 fields.model.addEventListener('change', applyModelDefaults);
 fields.aspect.addEventListener('change', applyAspect);
 for (const side of [fields.width, fields.height]) side.addEventListener('input', () => { fields.aspect.value = ''; });
-fields.strength.addEventListener('input', () => { $('strength-value').value = fields.strength.value; });
+fields.strength.addEventListener('input', () => { $('strength-value').textContent = fields.strength.value; });
 
 $('init-image').addEventListener('change', async (event) => {
   const file = event.target.files[0];
