@@ -44,8 +44,13 @@ public sealed record GenerationParameters
         Sampler = result.Sampler,
         Seed = result.Images[index].Seed,
         Strength = request.InitImage?.Strength,
-        Loras = request.Loras is { Count: > 0 } loras ? loras : null,
+        Loras = Applied(request.Loras),
     };
+
+    /// <summary>The LoRAs that changed the model: weight 0 leaves it as it is (the engine drops those), so an image made
+    /// with one is the plain model's image, bytes and parameters alike.</summary>
+    private static Dictionary<string, double>? Applied(IReadOnlyDictionary<string, double>? loras) =>
+        loras?.Where(l => l.Value != 0).ToDictionary() is { Count: > 0 } applied ? applied : null;
 
     public string ToJson() => JsonSerializer.Serialize(this, Json);
 

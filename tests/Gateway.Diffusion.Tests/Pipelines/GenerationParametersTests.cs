@@ -1,3 +1,4 @@
+using Gateway.Diffusion.Imaging;
 using Gateway.Diffusion.Pipelines;
 
 namespace Gateway.Diffusion.Tests.Pipelines;
@@ -44,5 +45,23 @@ public sealed class GenerationParametersTests
         var back = GenerationParameters.FromJson(parameters.ToJson())!;
         Assert.Equal(parameters.ToInfotext(), back.ToInfotext());
         Assert.Equal(parameters with { Loras = null }, back with { Loras = null });
+    }
+
+    [Fact]
+    public void Parameters_of_a_result_name_only_the_loras_that_changed_the_model()
+    {
+        var request = new GenerationRequest
+        {
+            Model = "tiny-sd", Prompt = "p", Width = 64, Height = 64, Seed = 9,
+            Loras = new Dictionary<string, double> { ["kept"] = 0.5, ["off"] = 0 },
+        };
+        var result = new GenerationResult
+        {
+            Images = [new GeneratedImage(new PixelImage(1, 1), 9)], Steps = 2, Guidance = 7, Sampler = "Euler",
+            Timings = new GenerationTimings(default, default, default, default, default),
+        };
+
+        Assert.Equal(new Dictionary<string, double> { ["kept"] = 0.5 }, GenerationParameters.Of(request, result, 0, 64, 64).Loras);
+        Assert.Null(GenerationParameters.Of(request with { Loras = new Dictionary<string, double> { ["off"] = 0 } }, result, 0, 64, 64).Loras);
     }
 }

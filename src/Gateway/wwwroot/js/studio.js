@@ -5,7 +5,9 @@
 //   text-to-image, image-to-image, ControlNet: Hyperbolic POST /v1/image/generation (it takes every setting of the
 //     form: steps, guidance, sampler, n, LoRAs, image and strength, ControlNet) with response_format "url", so the
 //     images are stored in the key's history;
-//   inpainting (a mask is painted): OpenAI POST /v1/images/edits, multipart with image and mask, response_format "url".
+//   inpainting (a mask is painted): OpenAI POST /v1/images/edits, multipart with image and mask, response_format "url"
+//     (its own strength default, 1: the masked area is drawn anew; the form's steps, guidance, sampler and LoRAs are
+//     not fields of that API).
 
 import { apiKey, ApiError, events, request } from './api.js';
 import { StartImage } from './mask.js';
@@ -188,6 +190,7 @@ async function editsForm() {
   const body = new FormData();
   body.append('model', fields.model.value);
   body.append('prompt', fields.prompt.value);
+  if (fields.negative.value) body.append('negative_prompt', fields.negative.value);
   body.append('n', fields.count.value);
   body.append('response_format', 'url');
   const seed = numberOrNull(fields.seed);
