@@ -8,7 +8,7 @@ faithful (CLIP text transformer, UNet with time embedding, ResNet blocks, cross-
 connection, KL-VAE decoder/encoder), with random weights scaled so activations stay O(1). The VAE halves
 also carry the colour on fixed-weight shortcuts, so decode(encode(x)) ≈ x (img2img at strength 0).
 
-Five variants, two SD 1.x:
+Eight variants, two SD 1.x:
   tiny-sd       float32 everywhere; unet `timestep` is float32 [batch_size] (diffusers converter style);
                 vae_encoder outputs `latent_sample` (the mean); weights inline.
   tiny-sd-fp16  float16 for every float input, output and weight; unet `timestep` is an int64 scalar
@@ -21,6 +21,9 @@ and three SDXL (float32; see sdxl.py):
   tiny-sdxl-legacy   the same weights in the 2023 optimum I/O: int32 input_ids, `timestep` float32
                      [batch_size], vae_encoder `latent_sample`.
   tiny-sdxl-refiner  StableDiffusionXLImg2ImgPipeline: tokenizer_2/text_encoder_2 only, `time_ids` [B, 5].
+one SD 1.5 inpainting model:
+  tiny-sd-inpaint  tiny-sd's text encoder and VAE with a UNet of its own whose `sample` has 9 channels
+                   (latents ‖ mask ‖ masked-image latents, as StableDiffusionInpaintPipeline feeds it);
 and two Flux (float32; see flux.py): tiny-flux-schnell and tiny-flux-dev (CLIP + T5 encoders, a transformer
 on 2×2-packed 16-channel latents, the 16-channel VAE halves with Flux's scaling and shift).
 
@@ -57,7 +60,7 @@ OPSET = 17
 IR_VERSION = 8
 SEED = 20261123
 VARIANTS = ("tiny-sd", "tiny-sd-fp16", "tiny-sdxl", "tiny-sdxl-legacy", "tiny-sdxl-refiner", "tiny-flux-schnell",
-            "tiny-flux-dev")
+            "tiny-flux-dev", "tiny-sd-inpaint")
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TOKENIZER_DIR = os.path.join(HERE, "..", "..", "tests", "Gateway.Diffusion.Tests", "Fixtures", "clip")
@@ -95,6 +98,8 @@ SCHEDULER_CONFIG = {  # the real SD 1.5 scheduler/scheduler_config.json
     "trained_betas": None,
     "clip_sample": False,
 }
+
+INPAINT_CHANNELS = 2 * LATENT_CHANNELS + 1   # latents ‖ mask ‖ masked-image latents
 
 MODEL_INDEX = {  # like the real SD 1.5 onnx branch, without safety checker and feature extractor
     "_class_name": "OnnxStableDiffusionPipeline",
@@ -134,7 +139,7 @@ def text_encoder_config(torch_dtype):
     }
 
 
-def unet_config():
+def unet_config(in_channels=LATENT_CHANNELS):
     return {
         "_class_name": "UNet2DConditionModel",
         "_diffusers_version": "0.6.0",
@@ -147,7 +152,7 @@ def unet_config():
         "downsample_padding": 1,
         "flip_sin_to_cos": True,
         "freq_shift": 0,
-        "in_channels": LATENT_CHANNELS,
+        "in_channels": in_channels,
         "layers_per_block": 1,
         "mid_block_scale_factor": 1,
         "norm_eps": 1e-05,
@@ -464,18 +469,25 @@ def build_unet(fp16):
     return unet_graph(b, "int64-scalar" if fp16 else "float-batch", TEXT_HIDDEN)
 
 
+def build_inpaint_unet():
+    """tiny-sd-inpaint's UNet: tiny-sd's I/O with the 9-channel sample of SD-inpaint exports (other weights)."""
+    b = Builder("unet", False, SEED + 7)
+    return unet_graph(b, "float-batch", TEXT_HIDDEN, in_channels=INPAINT_CHANNELS)
+
+
 def unet_graph(b, timestep, context_dim, time_ids=0, text_embeds_dim=0, add_time_dim=0,
-               linear_projection=False):
+               linear_projection=False, in_channels=LATENT_CHANNELS):
     """A two-level UNet2DConditionModel: any latent height/width (odd sizes too), dynamic batch.
 
     timestep: "float-batch" (float32 [batch_size], diffusers' converter and old optimum), "int64-scalar"
     (optimum, tiny-sd-fp16) or "float-scalar" (optimum ≥ 1.24). With time_ids > 0 it is an SDXL UNet: the
     inputs `text_embeds` [B, text_embeds_dim] and `time_ids` [B, time_ids] feed diffusers' "text_time"
     added embedding (each id through a sinusoidal embedding of add_time_dim, flattened, after text_embeds,
-    through add_embedding's Linear-SiLU-Linear), which is added to the time embedding.
+    through add_embedding's Linear-SiLU-Linear), which is added to the time embedding. in_channels 9 makes
+    the SD-inpaint UNet, whose `sample` is latents ‖ mask ‖ masked-image latents (out_sample stays 4 channels).
     """
     c0, c1 = UNET_CHANNELS
-    sample = b.input("sample", b.float, ["batch_size", LATENT_CHANNELS, "height", "width"])
+    sample = b.input("sample", b.float, ["batch_size", in_channels, "height", "width"])
     if timestep == "int64-scalar":  # optimum: an int64 scalar, shared by the whole batch
         t = b.op("Cast", b.input("timestep", TensorProto.INT64, []), to=TensorProto.FLOAT)
     elif timestep == "float-scalar":
@@ -507,7 +519,7 @@ def unet_graph(b, timestep, context_dim, time_ids=0, text_embeds_dim=0, add_time
                                            UNET_TIME_DIM)), "linear_2", UNET_TIME_DIM, UNET_TIME_DIM, gain=2.0)
         temb = b.op("Add", temb, aug)
 
-    h = b.conv(sample, "conv_in", LATENT_CHANNELS, c0)
+    h = b.conv(sample, "conv_in", in_channels, c0)
     with b.scope("down_blocks.0"):
         skip = resnet(b, h, "resnets.0", c0, c0, UNET_GROUPS, temb, UNET_TIME_DIM)
         h = b.conv(skip, "downsamplers.0.conv", c0, c0, stride=2)      # ceil(size / 2)
@@ -750,7 +762,10 @@ def forge(out_dir, variant):
         flux.forge_flux(root, variant)
         return
 
-    write_json(os.path.join(root, "model_index.json"), MODEL_INDEX)
+    inpaint = variant == "tiny-sd-inpaint"
+    # The inpainting export of runwayml/stable-diffusion-inpainting's onnx branch names its own pipeline class.
+    index = dict(MODEL_INDEX, _class_name="OnnxStableDiffusionInpaintPipeline") if inpaint else MODEL_INDEX
+    write_json(os.path.join(root, "model_index.json"), index)
     write_json(os.path.join(root, "scheduler", "scheduler_config.json"), SCHEDULER_CONFIG)
     os.makedirs(os.path.join(root, "tokenizer"))
     for name in TOKENIZER_FILES:
@@ -759,8 +774,8 @@ def forge(out_dir, variant):
     dtype = "float16" if fp16 else "float32"
     save(build_text_encoder(fp16), os.path.join(root, "text_encoder"))
     write_json(os.path.join(root, "text_encoder", "config.json"), text_encoder_config(dtype))
-    save(build_unet(fp16), os.path.join(root, "unet"), external_data=fp16)
-    write_json(os.path.join(root, "unet", "config.json"), unet_config())
+    save(build_inpaint_unet() if inpaint else build_unet(fp16), os.path.join(root, "unet"), external_data=fp16)
+    write_json(os.path.join(root, "unet", "config.json"), unet_config(INPAINT_CHANNELS if inpaint else LATENT_CHANNELS))
     save(build_vae_decoder(fp16), os.path.join(root, "vae_decoder"))
     write_json(os.path.join(root, "vae_decoder", "config.json"), vae_config())
     save(build_vae_encoder(fp16, parameters=fp16), os.path.join(root, "vae_encoder"))

@@ -98,6 +98,11 @@ public sealed class DiffusionEngine : IDisposable
         try
         {
             var model = _models.Ready(request.Model);
+            if (_models.InpaintingFor(model, request) is { } inpainting)
+            {
+                model = inpainting;
+                request = request with { Model = inpainting.Entry.Id };
+            }
             // A composite model's trigger words belong to its LoRA, whichever dialect asked.
             if (model.Entry.Composite is not null && !string.IsNullOrWhiteSpace(request.Prompt))
                 request = request with { Prompt = TriggerWords.Prepend(request.Prompt, model.Entry.Autofill) };

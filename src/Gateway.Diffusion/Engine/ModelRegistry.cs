@@ -77,6 +77,16 @@ internal sealed class ModelRegistry(ModelCatalog catalog, OnnxSessionFactory ses
         return Ready(refiner);
     }
 
+    /// <summary>The loaded SD-inpaint model that runs a masked request for <paramref name="model"/> (models.json
+    /// <c>inpainting_for</c>), or null: no mask, LoRAs (merged into the model's own UNet only), no such model, or it is not
+    /// ready, in which cases the model itself inpaints by masked image-to-image.</summary>
+    public LoadedModel? InpaintingFor(LoadedModel model, GenerationRequest request)
+    {
+        if (request.InitImage?.Mask is null || request.Loras is { Count: > 0 } || model.UNet.TakesInpaintInputs) return null;
+        if (Catalog.InpaintingModelFor(model.Entry.Id) is not { } entry) return null;
+        return _status[entry.Id].State == ModelState.Ready ? _loaded[entry.Id] : null;
+    }
+
     public void Dispose()
     {
         foreach (var model in _loaded.Values) model.Dispose();

@@ -25,7 +25,9 @@ public static class ImageCodec
     }
 
     /// <summary>Decodes PNG, JPEG or WebP bytes, refusing anything else and anything over the limits before allocating pixels.</summary>
-    public static PixelImage Decode(ReadOnlySpan<byte> bytes, ImageDecodeLimits limits)
+    /// <param name="flattenAlpha">Composite transparent pixels over white (what the pipeline wants); false keeps the alpha
+    /// channel, for masks (<see cref="InpaintMask.FromAlpha"/>).</param>
+    public static PixelImage Decode(ReadOnlySpan<byte> bytes, ImageDecodeLimits limits, bool flattenAlpha = true)
     {
         using var data = SKData.CreateCopy(bytes);
         using var codec = SKCodec.Create(data)
@@ -46,7 +48,7 @@ public static class ImageCodec
             throw new InvalidImageException(result == SKCodecResult.IncompleteInput
                 ? "The image data is truncated."
                 : $"The image could not be decoded ({result}).");
-        FlattenAlpha(image.Rgba);
+        if (flattenAlpha) FlattenAlpha(image.Rgba);
         return image;
     }
 

@@ -33,6 +33,9 @@ public sealed class ModelCatalog
 
     public bool TryGet(string id, out ModelCatalogEntry entry) => _byId.TryGetValue(id, out entry!);
 
+    /// <summary>The SD-inpaint model whose <c>inpainting_for</c> names <paramref name="id"/>, or null (the first one listed).</summary>
+    public ModelCatalogEntry? InpaintingModelFor(string id) => Models.FirstOrDefault(m => m.InpaintingFor == id);
+
     /// <summary>The LoRAs of models.json's <c>loras</c>, in file order.</summary>
     public IReadOnlyList<LoraCatalogEntry> Loras { get; }
 
@@ -71,6 +74,7 @@ public sealed class ModelCatalog
             entries.Add(entry);
         }
         foreach (var entry in entries) CheckRefiner(entry, entries, sourceName);
+        foreach (var entry in entries) CheckInpaintingFor(entry, entries, sourceName);
         var loras = CatalogLoras.Read(file.Loras ?? [], modelsDirectory, sourceName);
         for (var i = 0; i < entries.Count; i++) entries[i] = CatalogLoras.ResolveComposite(entries[i], models[i], entries, loras, sourceName);
         return new ModelCatalog(entries, loras);
@@ -148,6 +152,7 @@ public sealed class ModelCatalog
             Recommend = model.Recommend ?? [],
             Description = model.Description ?? "",
             Refiner = string.IsNullOrWhiteSpace(model.Refiner) ? null : model.Refiner,
+            InpaintingFor = string.IsNullOrWhiteSpace(model.InpaintingFor) ? null : model.InpaintingFor,
             HighNoiseFraction = model.HighNoiseFrac ?? 0.8,
             ClipSkip = model.ClipSkip ?? 0,
             AestheticScore = model.AestheticScore ?? 6.0,
@@ -167,6 +172,19 @@ public sealed class ModelCatalog
             ?? throw new ModelLoadException($"{where}: no model '{refinerId}' in the catalog.");
         if (refiner.Family != ModelFamily.SdxlRefiner)
             throw new ModelLoadException($"{where}: '{refinerId}' is {refiner.Family.ToName()}, not sdxl-refiner.");
+    }
+
+    private static void CheckInpaintingFor(ModelCatalogEntry entry, List<ModelCatalogEntry> entries, string sourceName)
+    {
+        if (entry.InpaintingFor is not { } targetId) return;
+        var where = $"{sourceName}: model '{entry.Id}', field 'inpainting_for'";
+        if (!entry.Family.IsInpainting())
+            throw new ModelLoadException($"{where}: only inpainting models (sd15-inpaint, sdxl-inpaint) inpaint for another; '{entry.Id}' is {entry.Family.ToName()}.");
+        var target = entries.FirstOrDefault(e => e.Id == targetId)
+            ?? throw new ModelLoadException($"{where}: no model '{targetId}' in the catalog.");
+        if (target.Family.IsInpainting() || target.Family is ModelFamily.Composite15 or ModelFamily.CompositeXl || target.Family.Pipeline() != entry.Family.Pipeline())
+            throw new ModelLoadException($"{where}: '{targetId}' is {target.Family.ToName()}; an {entry.Family.ToName()} model inpaints for a " +
+                                         $"plain model of its own pipeline ({(entry.Family.IsXl() ? "sdxl10, sdxl-turbo, ssd-1b" : "sd15, sd2, lcm")}).");
     }
 
     private sealed record CatalogFile(List<CatalogModel>? Models, List<CatalogLora>? Loras);
@@ -199,6 +217,7 @@ public sealed class ModelCatalog
         public List<string>? Recommend { get; init; }
         public string? Description { get; init; }
         public string? Refiner { get; init; }
+        public string? InpaintingFor { get; init; }
         public double? HighNoiseFrac { get; init; }
         public int? ClipSkip { get; init; }
         public double? AestheticScore { get; init; }

@@ -36,6 +36,9 @@ public sealed record ModelCatalogEntry
     /// <summary>The id of an <c>sdxl-refiner</c> model that finishes this model's images when a request asks for it.</summary>
     public string? Refiner { get; init; }
 
+    /// <summary>For an SD-inpaint model: the id of the model whose masked edits it runs (models.json <c>inpainting_for</c>).</summary>
+    public string? InpaintingFor { get; init; }
+
     /// <summary>With the refiner: the fraction of the schedule the base denoises (diffusers' <c>denoising_end</c>);
     /// the refiner runs the rest of the same timesteps.</summary>
     public double HighNoiseFraction { get; init; } = 0.8;

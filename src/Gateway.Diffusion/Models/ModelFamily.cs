@@ -18,6 +18,10 @@ public enum ModelFamily
     FluxSchnell,
     /// <summary>FLUX.1-dev: the guidance-distilled Flux transformer, guidance as an embedded input.</summary>
     FluxDev,
+    /// <summary>An SD 1.5 inpainting export: a 9-channel UNet (latents ‖ mask ‖ masked-image latents).</summary>
+    Sd15Inpaint,
+    /// <summary>An SDXL inpainting export: SDXL's conditioning and a 9-channel UNet.</summary>
+    SdxlInpaint,
 }
 
 /// <summary>The pipeline that runs a family: what conditions the UNet and how.</summary>
@@ -48,6 +52,8 @@ public static class ModelFamilies
         ["compositexl"] = ModelFamily.CompositeXl,
         ["flux-schnell"] = ModelFamily.FluxSchnell,
         ["flux-dev"] = ModelFamily.FluxDev,
+        ["sd15-inpaint"] = ModelFamily.Sd15Inpaint,
+        ["sdxl-inpaint"] = ModelFamily.SdxlInpaint,
     };
 
     public static IReadOnlyCollection<string> Names => ByName.Keys;
@@ -58,7 +64,8 @@ public static class ModelFamilies
 
     public static PipelineKind Pipeline(this ModelFamily family) => family switch
     {
-        ModelFamily.Sdxl10 or ModelFamily.SdxlTurbo or ModelFamily.SsdOneB or ModelFamily.CompositeXl => PipelineKind.StableDiffusionXl,
+        ModelFamily.Sdxl10 or ModelFamily.SdxlTurbo or ModelFamily.SsdOneB or ModelFamily.CompositeXl or ModelFamily.SdxlInpaint =>
+            PipelineKind.StableDiffusionXl,
         ModelFamily.SdxlRefiner => PipelineKind.StableDiffusionXlRefiner,
         ModelFamily.FluxSchnell or ModelFamily.FluxDev => PipelineKind.Flux,
         _ => PipelineKind.StableDiffusion,
@@ -67,6 +74,9 @@ public static class ModelFamilies
     /// <summary>SDXL-class families: two text encoders (or the refiner's second one) and size conditioning.</summary>
     public static bool IsXl(this ModelFamily family) =>
         family.Pipeline() is PipelineKind.StableDiffusionXl or PipelineKind.StableDiffusionXlRefiner;
+
+    /// <summary>SD-inpaint families: a UNet that takes the mask and the masked image's latents with the latents.</summary>
+    public static bool IsInpainting(this ModelFamily family) => family is ModelFamily.Sd15Inpaint or ModelFamily.SdxlInpaint;
 
     /// <summary>Flux families: flow matching on packed latents, no classifier-free guidance, no negative prompt.</summary>
     public static bool IsFlux(this ModelFamily family) => family.Pipeline() == PipelineKind.Flux;

@@ -34,4 +34,9 @@ public sealed record GenerationRequest
 }
 
 /// <summary>The starting picture of image-to-image; <paramref name="Strength"/> 0 keeps it, 1 replaces it.</summary>
-public sealed record InitImage(PixelImage Image, double Strength);
+public sealed record InitImage(PixelImage Image, double Strength)
+{
+    /// <summary>Set for inpainting: where to repaint, the image's size. The model's SD-inpaint export (models.json
+    /// <c>inpainting_for</c>) runs it when the catalog has one, else masked image-to-image.</summary>
+    public InpaintMask? Mask { get; init; }
+}

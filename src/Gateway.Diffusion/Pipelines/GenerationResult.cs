@@ -19,4 +19,16 @@ public sealed record GenerationResult
     public required GenerationTimings Timings { get; init; }
     /// <summary>Images denoised together in the run that made these (this request's and others').</summary>
     public int BatchSize { get; init; } = 1;
+    /// <summary>How a masked request was inpainted; null without a mask.</summary>
+    public InpaintMethod? Inpainting { get; init; }
+}
+
+/// <summary>The two ways the engine inpaints.</summary>
+public enum InpaintMethod
+{
+    /// <summary>An SD-inpaint export's 9-channel UNet, given the mask and the masked image's latents each step.</summary>
+    InpaintModel,
+    /// <summary>A plain UNet, with the noised original blended back outside the mask after every step (diffusers'
+    /// path for 4-channel UNets).</summary>
+    MaskedImageToImage,
 }

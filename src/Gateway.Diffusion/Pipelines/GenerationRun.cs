@@ -12,7 +12,7 @@ using Microsoft.ML.OnnxRuntime;
 namespace Gateway.Diffusion.Pipelines;
 
 /// <summary>
-/// Text-to-image and image-to-image for every family: text conditioning → initial latents → the denoise loop
+/// Text-to-image, image-to-image and inpainting for every family: text conditioning → initial latents → the denoise loop
 /// (the base model, then the refiner when asked) → VAE decode → pixels. A run serves a batch of requests that share a
 /// <see cref="BatchKey"/>: every image of every request is a lane, and each step is one UNet call over all lanes.
 /// Each lane keeps its own prompt, seed, noise stream, scheduler and guidance, so its pixels are the same as when it
@@ -61,6 +61,7 @@ internal static class GenerationRun
 
         var lanes = new List<DenoiseLane>();
         foreach (var member in members) lanes.AddRange(CreateLanes(model, member, runOptions, onnx));
+        if (lanes.Exists(l => l.Inpainting is not null)) hook = new InpaintStepHook(hook);
 
         var denoiseStart = total.Elapsed;
         var context = new DenoiseContext(first.Mode, key.Height / 8, key.Width / 8, model.Text.SequenceLength, runOptions, onnx,
@@ -79,11 +80,13 @@ internal static class GenerationRun
 
         var decodeStart = total.Elapsed;
         var images = members.ToDictionary(m => m, _ => new List<GeneratedImage>());
+        var overlays = members.ToDictionary(m => m, Overlay);
         foreach (var lane in lanes)
         {
             if (lane.Member.ShouldStop) lane.Member.Dropped = true;
             if (lane.Member.Dropped) continue;
-            images[lane.Member].Add(new GeneratedImage(Decode(decoder, lane.Latents, key, runOptions, onnx), lane.Seed));
+            var image = Decode(decoder, lane.Latents, key, runOptions, onnx);
+            images[lane.Member].Add(new GeneratedImage(overlays[lane.Member]?.Invoke(image) ?? image, lane.Seed));
         }
         var decodeTime = total.Elapsed - decodeStart;
 
@@ -98,7 +101,20 @@ internal static class GenerationRun
             Warnings = warnings[i],
             Timings = timings,
             BatchSize = lanes.Count,
+            Inpainting = member.Request.InitImage?.Mask is null ? null
+                : model.UNet.TakesInpaintInputs ? InpaintMethod.InpaintModel : InpaintMethod.MaskedImageToImage,
         }).ToArray();
+    }
+
+    /// <summary>For a masked request: puts the original back over each decoded image by the mask's alpha, so that what the
+    /// mask keeps comes back as sent (the VAE alone would blur it). Null without a mask.</summary>
+    private static Func<PixelImage, PixelImage>? Overlay(BatchMember member)
+    {
+        var request = member.Request;
+        if (request.InitImage is not { Mask: { } mask } init) return null;
+        var original = ImageCodec.Resize(init.Image, request.Width, request.Height);
+        var sized = mask.Resize(request.Width, request.Height);
+        return image => sized.Overlay(image, original);
     }
 
     /// <summary>Encodes every member's prompts (the negative ones only under classifier-free guidance) through one
@@ -150,38 +166,94 @@ internal static class GenerationRun
         var initPixels = request.InitImage is { } init
             ? VaeImageConversion.ToPlanar(ImageCodec.Resize(init.Image, request.Width, request.Height))
             : null;
+        var mask = request.InitImage?.Mask?.Resize(request.Width, request.Height);
+        var inpainting = mask is not null || model.UNet.TakesInpaintInputs;
+        // diffusers starts an inpainting at full strength from pure noise, not from the image noised to the first timestep.
+        var fromNoise = initPixels is null || (mask is not null && request.InitImage!.Strength >= 1);
         for (var k = 0; k < request.ImageCount; k++)
         {
             var seed = unchecked(request.Seed + (ulong)k);
             var generator = new TorchGenerator(seed);
             var scheduler = resolved.Schedule.Create();
             var latents = new float[latentLength];
-            if (initPixels is null)
+            float[]? clean = null;
+            float[]? noise = null;
+            if (initPixels is not null)
             {
-                generator.NextGaussian(latents);
-                TensorPrimitives.Multiply(latents, scheduler.InitNoiseSigma, latents);
+                clean = EncodeLatents(model, initPixels, request, generator, runOptions, onnx);
+                if (resolved.Start < scheduler.Timesteps.Count)
+                {
+                    noise = new float[latentLength];
+                    generator.NextGaussian(noise);
+                }
+            }
+            if (fromNoise)
+            {
+                if (noise is null)
+                {
+                    noise = new float[latentLength];
+                    generator.NextGaussian(noise);
+                }
+                TensorPrimitives.Multiply(noise, scheduler.InitNoiseSigma, latents);
+            }
+            else if (noise is not null)
+            {
+                scheduler.AddNoise(clean, noise, resolved.Start, latents);
             }
             else
             {
-                var clean = model.VaeEncoder!.Encode(initPixels, request.Height, request.Width, channels, generator, runOptions, onnx);
-                if (model.VaeShiftFactor != 0) TensorPrimitives.Subtract(clean, model.VaeShiftFactor, clean);
-                TensorPrimitives.Multiply(clean, model.VaeScalingFactor, clean);
-                var start = resolved.Start;
-                if (start < scheduler.Timesteps.Count)
-                {
-                    var noise = new float[latentLength];
-                    generator.NextGaussian(noise);
-                    scheduler.AddNoise(clean, noise, start, latents);
-                }
-                else
-                {
-                    clean.CopyTo(latents);
-                }
+                clean!.CopyTo(latents);
             }
             // Noise and image latents are made in the VAE's layout, as diffusers does, so a seed gives the same image.
-            latents = model.UNet.Layout.FromVae(latents, channels, latentHeight, latentWidth);
-            yield return new DenoiseLane(member, seed, latents, generator, resolved.Guidance) { Scheduler = scheduler };
+            var layout = model.UNet.Layout;
+            latents = layout.FromVae(latents, channels, latentHeight, latentWidth);
+            LaneInpainting? lane = null;
+            if (inpainting)
+            {
+                var latentMask = mask?.LatentRepaint() ?? Filled(latentHeight * latentWidth, 1f);
+                float[]? maskedLatents = null;
+                if (model.UNet.TakesInpaintInputs)
+                {
+                    // Without a mask everything is repainted, so nothing of the image shows through.
+                    var masked = new float[3 * request.Width * request.Height];
+                    if (mask is not null && initPixels is not null)
+                    {
+                        initPixels.CopyTo(masked, 0);
+                        mask.ClearRepainted(masked);
+                    }
+                    maskedLatents = EncodeLatents(model, masked, request, generator, runOptions, onnx);
+                }
+                var blend = mask is null || clean is null || noise is null ? null
+                    : new MaskedBlend(layout.FromVae(clean, channels, latentHeight, latentWidth), layout.FromVae(noise, channels, latentHeight, latentWidth),
+                        layout.FromVae(SpreadOverChannels(latentMask, channels), channels, latentHeight, latentWidth));
+                lane = new LaneInpainting(latentMask, maskedLatents, blend);
+            }
+            yield return new DenoiseLane(member, seed, latents, generator, resolved.Guidance) { Scheduler = scheduler, Inpainting = lane };
         }
+    }
+
+    /// <summary>Scaled VAE latents of planar pixels, as the denoiser starts from them.</summary>
+    private static float[] EncodeLatents(LoadedModel model, float[] pixels, GenerationRequest request, TorchGenerator generator,
+        RunOptions runOptions, OnnxClock onnx)
+    {
+        var latents = model.VaeEncoder!.Encode(pixels, request.Height, request.Width, model.UNet.LatentChannels, generator, runOptions, onnx);
+        if (model.VaeShiftFactor != 0) TensorPrimitives.Subtract(latents, model.VaeShiftFactor, latents);
+        TensorPrimitives.Multiply(latents, model.VaeScalingFactor, latents);
+        return latents;
+    }
+
+    private static float[] Filled(int length, float value)
+    {
+        var values = new float[length];
+        Array.Fill(values, value);
+        return values;
+    }
+
+    private static float[] SpreadOverChannels(float[] plane, int channels)
+    {
+        var spread = new float[channels * plane.Length];
+        for (var c = 0; c < channels; c++) plane.CopyTo(spread, c * plane.Length);
+        return spread;
     }
 
     private static PixelImage Decode(LoadedModel model, float[] latents, BatchKey key, RunOptions runOptions, OnnxClock onnx)

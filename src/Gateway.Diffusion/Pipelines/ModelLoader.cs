@@ -27,6 +27,8 @@ internal static class ModelLoader
             _ => StableDiffusionLoader.Load(folder),
         };
         CheckTextFitsUNet(model.Text, model.UNet);
+        if (model.UNet.TakesInpaintInputs && model.VaeEncoder is null)
+            throw new ModelLoadException($"{folder.Name}: an inpainting UNet takes the masked image's latents, but the folder has no vae_encoder/.");
         model.Files = folder.Files;
         return folder.Keep(model);
     }

@@ -36,7 +36,8 @@ internal static class RequestValidator
         var steps = request.Steps ?? entry.DefaultSteps;
         var guidance = request.Guidance ?? entry.DefaultGuidance;
         var sampler = string.IsNullOrWhiteSpace(request.Sampler) ? entry.DefaultSampler : request.Sampler.Trim();
-        if (string.IsNullOrWhiteSpace(request.Prompt))
+        // Image-to-image may run unconditioned (variations of an image); text-to-image needs something to draw.
+        if (string.IsNullOrWhiteSpace(request.Prompt) && request.InitImage is null)
             throw new InvalidGenerationRequestException("prompt", "The prompt must not be empty.");
         if (entry.Family.IsFlux()) CheckFlux(entry, request, sampler);
         foreach (var (name, value) in new[] { ("prompt_2", request.Prompt2), ("negative_prompt_2", request.NegativePrompt2) })
@@ -72,6 +73,9 @@ internal static class RequestValidator
                 throw new InvalidGenerationRequestException("image", $"Model '{entry.Id}' has no vae_encoder, so it cannot do image-to-image.");
             if (!double.IsFinite(init.Strength) || init.Strength is < 0 or > 1)
                 throw new InvalidGenerationRequestException("strength", $"Strength must be 0..1; got {init.Strength}.");
+            if (init.Mask is { } mask && (mask.Width != init.Image.Width || mask.Height != init.Image.Height))
+                throw new InvalidGenerationRequestException("mask",
+                    $"The mask is {mask.Width}x{mask.Height} but the image {init.Image.Width}x{init.Image.Height}; they must be the same size.");
         }
 
         var schedule = new SchedulerSource(sampler, model.SchedulerConfig, steps, entry.Id,

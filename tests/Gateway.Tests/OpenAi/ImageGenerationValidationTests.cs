@@ -158,7 +158,9 @@ public sealed class ImageGenerationValidationTests(OpenAiServerFixture fixture)
         using var client = fixture.Server.Client();
         using var get = await client.GetAsync(GenerationsPath);
         await AssertError(get, HttpStatusCode.MethodNotAllowed, null, "method_not_allowed");
-        using var missing = await client.GetAsync("/v1/images/edits");
+        using var getEdits = await client.GetAsync("/v1/images/edits");
+        await AssertError(getEdits, HttpStatusCode.MethodNotAllowed, null, "method_not_allowed");
+        using var missing = await client.GetAsync("/v1/images/masks");
         await AssertError(missing, HttpStatusCode.NotFound, null, "not_found");
     }
 }

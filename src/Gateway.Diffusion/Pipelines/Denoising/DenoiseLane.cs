@@ -21,6 +21,9 @@ internal sealed class DenoiseLane(BatchMember member, ulong seed, float[] latent
     public LaneConditioning Conditioning { get; set; } = null!;
     /// <summary>The lane's first row in the current UNet batch; reassigned when lanes leave the batch.</summary>
     public int FirstRow { get; set; }
+
+    /// <summary>Set for inpainting (a mask, or any lane of an SD-inpaint UNet).</summary>
+    public LaneInpainting? Inpainting { get; init; }
 }
 
 /// <summary>What one lane feeds the UNet of one stage; the negative side is null when guidance has no unconditional half.</summary>

@@ -47,7 +47,8 @@ internal static class DenoiseLoop
                 for (var r = 0; r < rowsPerLane; r++) stepper.WriteSample(scaled, lane.FirstRow + r);
             }
             stepper.SetTimestep(timestep);
-            context.Hook?.BeforeUNet(new DenoiseStep(i, timestep, stepper, active, context.Guidance));
+            var step = new DenoiseStep(i, timestep, stepper, active, context.Guidance);
+            context.Hook?.BeforeUNet(step);
 
             stepper.Run(context.RunOptions, context.Clock);
 
@@ -67,6 +68,7 @@ internal static class DenoiseLoop
                 }
                 lane.Scheduler.Step(conditional, i, lane.Latents, lane.Noise);
             }
+            context.Hook?.AfterStep(step);
             context.Progress.Completed(members);
         }
     }

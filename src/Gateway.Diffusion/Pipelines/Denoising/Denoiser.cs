@@ -7,7 +7,9 @@ namespace Gateway.Diffusion.Pipelines.Denoising;
 /// <summary>What a family feeds its UNet besides sample, timestep and text hidden states.</summary>
 /// <param name="TimeIdsLength">SDXL's <c>time_ids</c> width (6 for the base, 5 for the refiner), or null for none;
 /// SDXL families also feed <c>text_embeds</c>.</param>
-internal sealed record UNetConditioningInputs(int? TimeIdsLength)
+/// <param name="Inpainting">The family is an SD-inpaint one (<c>sd15-inpaint</c>, <c>sdxl-inpaint</c>): <c>sample</c> takes the
+/// latents, the mask and the masked image's latents on its channels.</param>
+internal sealed record UNetConditioningInputs(int? TimeIdsLength, bool Inpainting = false)
 {
     public static UNetConditioningInputs StableDiffusion { get; } = new((int?)null);
 
@@ -68,7 +70,15 @@ internal sealed class Denoiser : IDisposable
         file.RejectUnfedInputs(_inputs.Keys, pipelineDescription);
 
         TimeIdsLength = conditioning.TimeIdsLength;
-        LatentChannels = _inputs[UNetInputs.Sample].FixedDimension(1) ?? 4;
+        var sampleChannels = _inputs[UNetInputs.Sample].FixedDimension(1);
+        LatentChannels = _out.FixedDimension(1) ?? (conditioning.Inpainting ? (sampleChannels - 1) / 2 : sampleChannels) ?? 4;
+        SampleChannels = conditioning.Inpainting ? 2 * LatentChannels + 1 : LatentChannels;
+        if (sampleChannels is { } declaredChannels && declaredChannels != SampleChannels)
+            throw new ModelLoadException(conditioning.Inpainting
+                ? $"{file.DisplayName}: input '{UNetInputs.Sample}' has {declaredChannels} channels; an inpainting UNet takes {SampleChannels} " +
+                  $"(latents ‖ mask ‖ masked-image latents, {LatentChannels} + 1 + {LatentChannels}). Is the model's family in models.json right?"
+                : $"{file.DisplayName}: input '{UNetInputs.Sample}' has {declaredChannels} channels but '{UNetInputs.OutSample}' {LatentChannels}; " +
+                  "an SD-inpaint export is listed with family sd15-inpaint or sdxl-inpaint.");
         HiddenSize = _inputs[UNetInputs.EncoderHiddenStates].FixedDimension(2);
         PooledInput = _inputs.ContainsKey(UNetInputs.TextEmbeds) ? UNetInputs.TextEmbeds : null;
         PooledSize = _inputs.TryGetValue(UNetInputs.TextEmbeds, out var embeds) ? embeds.FixedDimension(1) : null;
@@ -95,6 +105,7 @@ internal sealed class Denoiser : IDisposable
         if (packed % 4 != 0)
             throw new ModelLoadException($"{file.DisplayName}: input '{UNetInputs.HiddenStates}' has {packed} values a token; 2×2 packing needs a multiple of 4.");
         LatentChannels = packed / 4;
+        SampleChannels = LatentChannels;
         HiddenSize = _inputs[UNetInputs.EncoderHiddenStates].FixedDimension(2);
         PooledInput = UNetInputs.PooledProjections;
         PooledSize = _inputs[UNetInputs.PooledProjections].FixedDimension(1);
@@ -128,6 +139,13 @@ internal sealed class Denoiser : IDisposable
     public bool EmbedsGuidance => GuidanceEmbeddingSize is not null || _inputs.ContainsKey(UNetInputs.Guidance);
 
     public int LatentChannels { get; }
+
+    /// <summary>Channels of the <c>sample</c> input: <see cref="LatentChannels"/>, or for an SD-inpaint UNet 2·latent + 1
+    /// (latents ‖ mask ‖ masked-image latents, as diffusers' <c>StableDiffusionInpaintPipeline</c> concatenates them).</summary>
+    public int SampleChannels { get; }
+
+    /// <summary>Whether the UNet takes the mask and the masked image's latents besides the latents.</summary>
+    public bool TakesInpaintInputs => SampleChannels != LatentChannels;
 
     /// <summary>The text hidden size the export declares, when not symbolic.</summary>
     public int? HiddenSize { get; }
@@ -175,7 +193,7 @@ internal sealed class Denoiser : IDisposable
         {
             long[] dims = name switch
             {
-                UNetInputs.Sample => [batch, LatentChannels, latentHeight, latentWidth],
+                UNetInputs.Sample => [batch, SampleChannels, latentHeight, latentWidth],
                 UNetInputs.Timestep => signature.Rank == 0 ? [] : [signature.FixedDimension(0) ?? batch],
                 UNetInputs.EncoderHiddenStates => [batch, sequenceLength, hiddenSize],
                 UNetInputs.TextEmbeds => [batch, pooledSize],

@@ -32,10 +32,15 @@ internal sealed class DenoiserStepper : IDisposable
         foreach (var (name, tensor) in inputs) _binding.BindInput(name, tensor.Value);
         _binding.BindOutput(output.Name, output.Tensor.Value);
         RowLength = _output.Length / checked((int)_output.Shape[0]);
+        SampleRowLength = _sample.Length / checked((int)_sample.Shape[0]);
     }
 
     /// <summary>Elements of one batch row of latents.</summary>
     public int RowLength { get; }
+
+    /// <summary>Elements of one batch row of the sample input: <see cref="RowLength"/>, more when the UNet takes inpainting
+    /// channels after the latents.</summary>
+    public int SampleRowLength { get; }
 
     /// <summary>Whether the UNet has the input <paramref name="name"/>.</summary>
     public bool Has(string name) => _inputs.ContainsKey(name);
@@ -46,7 +51,12 @@ internal sealed class DenoiserStepper : IDisposable
     /// <summary>Writes one batch row of the input <paramref name="name"/> (each row of it is <paramref name="values"/> long).</summary>
     public void WriteRow(string name, ReadOnlySpan<float> values, int row) => _inputs[name].Write(values, row * values.Length);
 
-    public void WriteSample(ReadOnlySpan<float> latents, int row) => _sample.Write(latents, row * RowLength);
+    public void WriteSample(ReadOnlySpan<float> latents, int row) => _sample.Write(latents, row * SampleRowLength);
+
+    /// <summary>Writes <paramref name="values"/> into the sample input's channels after the latents of <paramref name="row"/>,
+    /// <paramref name="offset"/> elements in (an SD-inpaint UNet's mask, then the masked image's latents).</summary>
+    public void WriteSampleExtra(ReadOnlySpan<float> values, int row, int offset) =>
+        _sample.Write(values, row * SampleRowLength + RowLength + offset);
 
     /// <summary>Writes the step's timestep (divided as the model takes it), before the step hook sees the inputs.</summary>
     public void SetTimestep(float timestep) => _timestep.Fill(timestep / _timestepDivisor);

@@ -2,11 +2,17 @@ namespace Gateway.Diffusion.Pipelines.Denoising;
 
 /// <summary>
 /// Feeds extra UNet inputs at each step (ControlNet residuals, computed from the step's scaled latents, timestep and
-/// conditioning). Called after the step's sample rows are written and before the UNet runs.
+/// conditioning; an SD-inpaint UNet's mask channels): <see cref="BeforeUNet"/> runs after the step's sample rows are
+/// written and before the UNet runs. <see cref="AfterStep"/> runs once every lane has taken its scheduler step, for
+/// hooks that constrain the new latents (masked image-to-image).
 /// </summary>
 internal interface IDenoiseStepHook
 {
     void BeforeUNet(DenoiseStep step);
+
+    void AfterStep(DenoiseStep step)
+    {
+    }
 }
 
 /// <summary>One step of the loop as a hook sees it: evaluation <paramref name="Index"/> at <paramref name="Timestep"/>,

@@ -21,7 +21,8 @@ internal static class StableDiffusionLoader
         var encoder = folder.Open("text_encoder", file => new ClipTextEncoder(file, "last_hidden_state", pooledOutput: null));
         var text = new TextConditioner([new TextEncoderStage(tokenizer, encoder, PromptSlot.First)],
             forceZerosForEmptyNegative: false, folder.Name);
-        var unet = folder.Open("unet", file => new Denoiser(file, UNetConditioningInputs.StableDiffusion, guidanceEmbeddingSize, Description));
+        var unet = folder.Open("unet", file => new Denoiser(file, UNetConditioningInputs.StableDiffusion with { Inpainting = folder.Entry.Family.IsInpainting() },
+            guidanceEmbeddingSize, Description));
         var (decoder, vaeEncoder, scaling) = folder.Vae();
         return new LoadedModel(folder.Entry, schedulerConfig, text, unet, decoder, vaeEncoder, scaling, timeIds: null);
     }

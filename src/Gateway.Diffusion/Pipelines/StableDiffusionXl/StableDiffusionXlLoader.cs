@@ -29,7 +29,8 @@ internal static class StableDiffusionXlLoader
             folder.IndexFlag("force_zeros_for_empty_prompt", fallback: true), folder.Name);
         var guidanceEmbeddingSize = (int?)ComponentConfig.ReadNumber(folder.Directory, "unet", "time_cond_proj_dim");
         var timeIds = SizeTimeIds.Instance;
-        var unet = folder.Open("unet", file => new Denoiser(file, new UNetConditioningInputs(timeIds.Length), guidanceEmbeddingSize, "SDXL"));
+        var unet = folder.Open("unet", file => new Denoiser(file, new UNetConditioningInputs(timeIds.Length, folder.Entry.Family.IsInpainting()),
+            guidanceEmbeddingSize, "SDXL"));
         var (decoder, vaeEncoder, scaling) = folder.Vae();
         return new LoadedModel(folder.Entry, schedulerConfig, text, unet, decoder, vaeEncoder, scaling, timeIds);
     }

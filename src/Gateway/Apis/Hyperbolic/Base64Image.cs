@@ -14,9 +14,6 @@ public static class Base64Image
 {
     public const int MaxBase64Chars = 20 * 1024 * 1024;
 
-    /// <summary>16 megapixels (4096×4096); <see cref="ImageCodec"/> refuses more before decoding.</summary>
-    public static readonly ImageDecodeLimits Limits = new(MaxPixels: 16L * 1024 * 1024);
-
     /// <exception cref="ApiException">400 naming <paramref name="param"/> for anything but a PNG, JPEG or WebP within the limits.</exception>
     public static PixelImage Decode(JsonElement value, string param)
     {
@@ -34,7 +31,7 @@ public static class Base64Image
             throw ApiException.BadRequest(param, $"'{param}' is not valid base64.", "invalid_base64");
         try
         {
-            return ImageCodec.Decode(bytes.AsSpan(0, written), Limits);
+            return ImageCodec.Decode(bytes.AsSpan(0, written), Shared.DialectImages.DecodeLimits);
         }
         catch (InvalidImageException e)
         {

@@ -8,7 +8,7 @@ namespace Gateway.Apis.OpenAi;
 /// <param name="DefaultModel"><c>Gateway:DefaultModel</c>: the model of requests that name none; null makes <c>model</c> required.</param>
 public sealed record OpenAiSettings(string? DefaultModel);
 
-/// <summary>The OpenAI-compatible endpoints: <c>/v1/images/generations</c> and <c>/v1/models</c>.</summary>
+/// <summary>The OpenAI-compatible endpoints: <c>/v1/images/generations</c>, <c>/edits</c>, <c>/variations</c> and <c>/v1/models</c>.</summary>
 public static class OpenAiApi
 {
     private const string Tag = "OpenAI";
@@ -30,6 +30,31 @@ public static class OpenAiApi
             .WithDescription("OpenAI-compatible text-to-image. Any field not listed is refused with 400 naming it, unless " +
                              "allow_ignored_params is true. The seed of the first image is also sent in the X-Seed header.")
             .Accepts<ImageGenerationBody>("application/json")
+            .Produces<ImageGenerationResponse>()
+            .ProducesErrors(400, 401, 402, 404, 413, 415, 429, 503);
+
+        app.MapPost("/v1/images/edits", ImageEditEndpoint.EditAsync)
+            .RequireApiKey()
+            .WithTags(Tag)
+            .WithName("createImageEdit")
+            .WithSummary("Edit an image: image-to-image, or inpainting with a mask")
+            .WithDescription("OpenAI-compatible edits, multipart/form-data. Without a mask the image goes through image-to-image at " +
+                             "strength 0.75; with a mask (transparent = repaint) it is inpainted, on the model's SD-inpaint export when the " +
+                             "catalog has one (X-Inpaint-Method: inpaint-model), else by masked image-to-image (X-Inpaint-Method: " +
+                             "masked-img2img); pixels the mask keeps come back as sent. Any field not listed is refused with 400 naming " +
+                             "it, unless allow_ignored_params is true.")
+            .Accepts<ImageEditBody>("multipart/form-data")
+            .Produces<ImageGenerationResponse>()
+            .ProducesErrors(400, 401, 402, 404, 413, 415, 429, 503);
+
+        app.MapPost("/v1/images/variations", ImageEditEndpoint.VariationAsync)
+            .RequireApiKey()
+            .WithTags(Tag)
+            .WithName("createImageVariation")
+            .WithSummary("Variations of an image")
+            .WithDescription("OpenAI-compatible variations, multipart/form-data: the image through image-to-image with an empty prompt " +
+                             "at strength 0.6, which keeps it recognisable; each image of n from its own seed.")
+            .Accepts<ImageVariationBody>("multipart/form-data")
             .Produces<ImageGenerationResponse>()
             .ProducesErrors(400, 401, 402, 404, 413, 415, 429, 503);
 

@@ -1,3 +1,4 @@
+using Gateway.Diffusion.Imaging;
 using Gateway.Diffusion.Models;
 using Gateway.Errors;
 
@@ -46,6 +47,26 @@ public static class OpenAiSizes
                 $"'size' {parsed} and 'aspect_ratio' {aspectRatio} disagree: {aspectRatio} is {SizeOf(aspectRatio)}. Send one of them, or both agreeing.");
         return parsed;
     }
+
+    /// <summary>The output size of an edit or variation of <paramref name="image"/>: the image's own size (each side
+    /// rounded to a multiple of 8 within 64 and the model's max side) when <paramref name="size"/> is absent, <c>auto</c>
+    /// or that size; otherwise a size <see cref="Resolve"/> accepts.</summary>
+    public static ImageSize ResolveForImage(ModelCatalogEntry model, string? size, PixelImage image)
+    {
+        var own = new ImageSize(Side(image.Width, model.MaxSide), Side(image.Height, model.MaxSide));
+        if (size is null || size.Equals(ImageEditFields.AutoSize, StringComparison.OrdinalIgnoreCase)) return own;
+        if (ImageSize.TryParse(size, out var parsed) && parsed == own) return own;
+        try
+        {
+            return Resolve(model, size, null);
+        }
+        catch (ApiException e)
+        {
+            throw ApiException.BadRequest("size", $"{e.Message} Or send 'auto' (or nothing) for the image's own size, {own}.");
+        }
+    }
+
+    private static int Side(int pixels, int maxSide) => Math.Clamp((int)Math.Round(pixels / 8.0) * 8, 64, maxSide);
 
     /// <summary>The list sizes, then the model's native and extra sizes.</summary>
     public static IReadOnlyList<ImageSize> AcceptedBy(ModelCatalogEntry model) =>
