@@ -22,6 +22,40 @@ internal sealed class Admission(ModelCatalog catalog, GenerationQueue queue, int
                 return new QueueFullException(maxQueueLength, Ceiling(WaitAhead(item.Options.Priority) ?? TimeSpan.Zero));
             if (item.Options.Deadline is { } deadline && CheckDeadline(item, deadline) is { } refusal) return refusal;
             queue.Enqueue(item);
+            AnnouncePositions();
+            return null;
+        }
+    }
+
+    /// <summary>Tells every waiting item with a feed its place, when it changed (a feed drops repeats), and its wait.</summary>
+    public void AnnouncePositions()
+    {
+        lock (queue.Lock)
+        {
+            var waiting = queue.InDispatchOrder();
+            if (!waiting.Exists(static item => item.Feed is not null)) return;
+            var wait = RunningRemainder();
+            for (var i = 0; i < waiting.Count; i++)
+            {
+                waiting[i].Feed?.Queued(i + 1, wait);
+                wait = wait is { } sum && Estimate(waiting[i]) is { } own ? sum + own : null;
+            }
+        }
+    }
+
+    /// <summary>The place and estimated wait of the waiting item scheduled with <paramref name="options"/>.</summary>
+    public QueueStanding? Standing(GenerationOptions options)
+    {
+        lock (queue.Lock)
+        {
+            var wait = RunningRemainder();
+            var position = 0;
+            foreach (var item in queue.InDispatchOrder())
+            {
+                position++;
+                if (ReferenceEquals(item.Options, options)) return new QueueStanding(position, wait);
+                wait = wait is { } sum && Estimate(item) is { } own ? sum + own : null;
+            }
             return null;
         }
     }
@@ -49,19 +83,7 @@ internal sealed class Admission(ModelCatalog catalog, GenerationQueue queue, int
     /// every waiting item of the same or higher priority. Null when any of them has no estimate yet.</summary>
     private TimeSpan? WaitAhead(int priority)
     {
-        var total = TimeSpan.Zero;
-        var (running, since) = queue.Running;
-        if (running.Count > 0)
-        {
-            var remaining = TimeSpan.Zero;
-            foreach (var item in running)
-            {
-                if (Estimate(item) is not { } estimate) return null;
-                remaining += estimate;
-            }
-            remaining -= Stopwatch.GetElapsedTime(since);
-            if (remaining > TimeSpan.Zero) total += remaining;
-        }
+        if (RunningRemainder() is not { } total) return null;
         foreach (var waiting in queue.InDispatchOrder())
         {
             if (waiting.Options.Priority < priority) continue;
@@ -69,6 +91,21 @@ internal sealed class Admission(ModelCatalog catalog, GenerationQueue queue, int
             total += estimate;
         }
         return total;
+    }
+
+    /// <summary>The estimated rest of the running batch (zero when none runs); null when any of it has no estimate yet.</summary>
+    private TimeSpan? RunningRemainder()
+    {
+        var (running, since) = queue.Running;
+        if (running.Count == 0) return TimeSpan.Zero;
+        var remaining = TimeSpan.Zero;
+        foreach (var item in running)
+        {
+            if (Estimate(item) is not { } estimate) return null;
+            remaining += estimate;
+        }
+        remaining -= Stopwatch.GetElapsedTime(since);
+        return remaining > TimeSpan.Zero ? remaining : TimeSpan.Zero;
     }
 
     private TimeSpan? Estimate(WorkItem item) =>

@@ -1,4 +1,5 @@
 using Gateway.Diffusion.Adapters;
+using Gateway.Diffusion.Engine.Progress;
 using Gateway.Diffusion.Models;
 using Gateway.Diffusion.Onnx;
 using Gateway.Diffusion.Pipelines;
@@ -91,6 +92,12 @@ public sealed class DiffusionEngine : IDisposable
     /// <see cref="ModelOutputException"/> or <see cref="OperationCanceledException"/> (the client's token).
     /// </summary>
     public Task<GenerationResult> GenerateAsync(GenerationRequest request, GenerationOptions? options = null,
+        CancellationToken cancellationToken = default) =>
+        GenerateAsync(request, options, feed: null, cancellationToken);
+
+    /// <summary>As <see cref="GenerateAsync(GenerationRequest, GenerationOptions?, CancellationToken)"/>, publishing the
+    /// generation's queue positions, start and steps to <paramref name="feed"/>; the caller publishes the end.</summary>
+    public Task<GenerationResult> GenerateAsync(GenerationRequest request, GenerationOptions? options, GenerationFeed? feed,
         CancellationToken cancellationToken = default)
     {
         options ??= new GenerationOptions();
@@ -117,7 +124,7 @@ public sealed class DiffusionEngine : IDisposable
         if (cancellationToken.IsCancellationRequested)
             return Task.FromCanceled<GenerationResult>(cancellationToken);
 
-        var item = new WorkItem(request, resolved, options, cancellationToken);
+        var item = new WorkItem(request, resolved, options, feed, cancellationToken);
         if (_admission.TryEnqueue(item) is { } refusal)
         {
             item.Dispose();
@@ -129,14 +136,11 @@ public sealed class DiffusionEngine : IDisposable
 
     /// <summary>1-based place in the queue of the generation started with <paramref name="options"/> (by reference),
     /// or null when it is not waiting.</summary>
-    public int? QueuePosition(GenerationOptions options)
-    {
-        lock (_queue.Lock)
-        {
-            var index = _queue.InDispatchOrder().FindIndex(item => ReferenceEquals(item.Options, options));
-            return index < 0 ? null : index + 1;
-        }
-    }
+    public int? QueuePosition(GenerationOptions options) => QueueStanding(options)?.Position;
+
+    /// <summary>Place in the queue and estimated wait until it starts (null before the models ahead have run once) of
+    /// the generation started with <paramref name="options"/> (by reference); null when it is not waiting.</summary>
+    public QueueStanding? QueueStanding(GenerationOptions options) => _admission.Standing(options);
 
     private void CheckPixelBudget(GenerationRequest request)
     {
@@ -155,6 +159,7 @@ public sealed class DiffusionEngine : IDisposable
         // A running item is completed by the worker when the pipeline stops; a queued one is answered here, at once.
         if (_queue.Remove(item))
         {
+            _admission.AnnouncePositions();
             item.CompleteCancelled();
             item.Dispose();
         }

@@ -51,6 +51,7 @@ internal sealed class GenerationWorker
             {
                 batch = GatherBatch(first);
                 _queue.BeginRun(batch);
+                _admission.AnnouncePositions();
             }
             try
             {
@@ -102,13 +103,15 @@ internal sealed class GenerationWorker
         var members = new List<(WorkItem Item, BatchMember Member)>();
         foreach (var item in batch)
         {
-            var member = new BatchMember(item.Request, item.Resolved, item.Options.Progress, item.Cancellation.Token, item.Options.Deadline);
+            var member = new BatchMember(item.Request, item.Resolved, item.Options.Progress, item.Cancellation.Token, item.Options.Deadline,
+                item.Feed);
             if (member.ShouldStop)
             {
                 item.CompleteCancelled();
                 continue;
             }
             item.Options.Started?.Invoke();
+            item.Feed?.Started();
             members.Add((item, member));
         }
         if (members.Count == 0) return;

@@ -1,14 +1,18 @@
+using Gateway.Diffusion.Engine.Progress;
 using Gateway.Diffusion.Pipelines;
 
 namespace Gateway.Diffusion.Engine;
 
-/// <summary>One queued generation with its completion, its cancellation (client or deadline) and its cost estimate.</summary>
+/// <summary>One queued generation: what to draw and how to schedule it (data), and the process-local pending state
+/// beside it: its completion, its cancellation (client or deadline) and its event feed.</summary>
 internal sealed class WorkItem : IDisposable
 {
     private CancellationTokenRegistration _registration;
 
-    public WorkItem(GenerationRequest request, ResolvedGeneration resolved, GenerationOptions options, CancellationToken clientToken)
+    public WorkItem(GenerationRequest request, ResolvedGeneration resolved, GenerationOptions options, GenerationFeed? feed,
+        CancellationToken clientToken)
     {
+        Feed = feed;
         Request = request;
         Resolved = resolved;
         Options = options;
@@ -20,6 +24,9 @@ internal sealed class WorkItem : IDisposable
     public ResolvedGeneration Resolved { get; }
     public GenerationOptions Options { get; }
     public CancellationToken ClientToken { get; }
+
+    /// <summary>Where queue positions, the start and each step are published; null when nobody follows the generation.</summary>
+    public GenerationFeed? Feed { get; }
 
     /// <summary>Cancelled when the client gives up or the deadline passes.</summary>
     public CancellationTokenSource Cancellation { get; }

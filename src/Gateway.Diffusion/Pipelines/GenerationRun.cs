@@ -6,6 +6,7 @@ using Gateway.Diffusion.Noise;
 using Gateway.Diffusion.Onnx;
 using Gateway.Diffusion.Pipelines.Conditioning;
 using Gateway.Diffusion.Pipelines.Denoising;
+using Gateway.Diffusion.Pipelines.Vae;
 using Gateway.Diffusion.Schedulers;
 using Microsoft.ML.OnnxRuntime;
 
@@ -65,7 +66,10 @@ internal static class GenerationRun
 
         var denoiseStart = total.Elapsed;
         var context = new DenoiseContext(first.Mode, key.Height / 8, key.Width / 8, model.Text.SequenceLength, runOptions, onnx,
-            new StepProgress(first.Evaluations, Math.Max(0, first.Timesteps - first.Steps)), hook, cancellationToken);
+            new StepProgress(first.Evaluations, Math.Max(0, first.Timesteps - first.Steps)), hook, cancellationToken)
+        {
+            Previewer = new StagePreviewer(model, key, runOptions, onnx),
+        };
         SetStage(lanes, model, baseText, schedule: null, key);
         DenoiseLoop.Run(new DenoiseStage(model.UNet, first.Start, first.End), lanes, context);
         var decoder = model;
@@ -73,7 +77,11 @@ internal static class GenerationRun
         {
             SetStage(lanes, refiner.Model, refinerText!, refiner.Schedule, key);
             DenoiseLoop.Run(new DenoiseStage(refiner.Model.UNet, refiner.Start, refiner.Timesteps), lanes,
-                context with { SequenceLength = refiner.Model.Text.SequenceLength });
+                context with
+                {
+                    SequenceLength = refiner.Model.Text.SequenceLength,
+                    Previewer = new StagePreviewer(refiner.Model, key, runOptions, onnx),
+                });
             decoder = refiner.Model;
         }
         var denoiseTime = total.Elapsed - denoiseStart;
@@ -228,7 +236,7 @@ internal static class GenerationRun
                         layout.FromVae(SpreadOverChannels(latentMask, channels), channels, latentHeight, latentWidth));
                 lane = new LaneInpainting(latentMask, maskedLatents, blend);
             }
-            yield return new DenoiseLane(member, seed, latents, generator, resolved.Guidance) { Scheduler = scheduler, Inpainting = lane };
+            yield return new DenoiseLane(member, seed, latents, generator, resolved.Guidance) { Scheduler = scheduler, ImageIndex = k, Inpainting = lane };
         }
     }
 
@@ -256,7 +264,7 @@ internal static class GenerationRun
         return spread;
     }
 
-    private static PixelImage Decode(LoadedModel model, float[] latents, BatchKey key, RunOptions runOptions, OnnxClock onnx)
+    internal static PixelImage Decode(LoadedModel model, float[] latents, BatchKey key, RunOptions runOptions, OnnxClock onnx)
     {
         var (channels, latentHeight, latentWidth) = (model.UNet.LatentChannels, key.Height / 8, key.Width / 8);
         latents = model.UNet.Layout.ToVae(latents, channels, latentHeight, latentWidth);

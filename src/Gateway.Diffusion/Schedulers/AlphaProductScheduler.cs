@@ -57,6 +57,16 @@ public abstract class AlphaProductScheduler : IScheduler
     public abstract void Step(ReadOnlySpan<float> modelOutput, int index, Span<float> sample, INoiseSource noise);
 
     /// <inheritdoc />
+    public void EstimateOriginal(ReadOnlySpan<float> modelOutput, int index, ReadOnlySpan<float> sample, Span<float> destination)
+    {
+        SchedulerMath.CheckIndex(index, TimestepValues.Length);
+        SchedulerMath.CheckLengths(sample.Length, modelOutput.Length, nameof(modelOutput));
+        SchedulerMath.CheckLengths(sample.Length, destination.Length, nameof(destination));
+        var alphaProd = AlphasCumprod[TimestepAt(index)];
+        SchedulerMath.OriginalFromVp(Config.PredictionType, MathF.Sqrt(alphaProd), MathF.Sqrt(1f - alphaProd), modelOutput, sample, destination);
+    }
+
+    /// <inheritdoc />
     public void AddNoise(ReadOnlySpan<float> original, ReadOnlySpan<float> noise, int index, Span<float> destination)
     {
         SchedulerMath.CheckIndex(index, TimestepValues.Length);

@@ -120,6 +120,18 @@ public sealed class DpmSolverMultistepScheduler : IScheduler
     }
 
     /// <inheritdoc />
+    public void EstimateOriginal(ReadOnlySpan<float> modelOutput, int index, ReadOnlySpan<float> sample, Span<float> destination)
+    {
+        SchedulerMath.CheckIndex(index, _timesteps.Length);
+        SchedulerMath.CheckLengths(sample.Length, modelOutput.Length, nameof(modelOutput));
+        SchedulerMath.CheckLengths(sample.Length, destination.Length, nameof(destination));
+        // The VP latents x = α·x₀ + σ_t·ε, α = 1/√(σ² + 1), σ_t = σ·α.
+        var sigma = Sigmas[index];
+        var alpha = 1f / MathF.Sqrt(sigma * sigma + 1f);
+        SchedulerMath.OriginalFromVp(_predictionType, alpha, sigma * alpha, modelOutput, sample, destination);
+    }
+
+    /// <inheritdoc />
     public void AddNoise(ReadOnlySpan<float> original, ReadOnlySpan<float> noise, int index, Span<float> destination)
     {
         SchedulerMath.CheckIndex(index, _timesteps.Length);

@@ -104,6 +104,17 @@ public sealed class FlowMatchEulerDiscreteScheduler : IScheduler
     }
 
     /// <inheritdoc />
+    /// <remarks>x₀ = x − σ·v.</remarks>
+    public void EstimateOriginal(ReadOnlySpan<float> modelOutput, int index, ReadOnlySpan<float> sample, Span<float> destination)
+    {
+        SchedulerMath.CheckIndex(index, _timesteps.Length);
+        SchedulerMath.CheckLengths(sample.Length, modelOutput.Length, nameof(modelOutput));
+        SchedulerMath.CheckLengths(sample.Length, destination.Length, nameof(destination));
+        TensorPrimitives.Multiply(modelOutput, _sigmas[index], destination);
+        TensorPrimitives.Subtract(sample, destination, destination);
+    }
+
+    /// <inheritdoc />
     /// <remarks>diffusers' <c>scale_noise</c>: σ·noise + (1 − σ)·x₀ at the σ of evaluation <paramref name="index"/>.</remarks>
     public void AddNoise(ReadOnlySpan<float> original, ReadOnlySpan<float> noise, int index, Span<float> destination)
     {

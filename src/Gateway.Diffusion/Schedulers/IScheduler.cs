@@ -22,6 +22,11 @@ public interface IScheduler
     /// Ancestral and stochastic schedulers draw their noise from <paramref name="noise"/>.</summary>
     void Step(ReadOnlySpan<float> modelOutput, int index, Span<float> sample, INoiseSource noise);
 
+    /// <summary>The model's estimate of the clean latents x₀ at evaluation <paramref name="index"/> from its (guided)
+    /// output and the sample before <see cref="Step"/>, as diffusers' <c>pred_original_sample</c>; for previews, so it
+    /// neither clips nor touches the scheduler's state.</summary>
+    void EstimateOriginal(ReadOnlySpan<float> modelOutput, int index, ReadOnlySpan<float> sample, Span<float> destination);
+
     /// <summary>Noises clean latents to the level of evaluation <paramref name="index"/> (image-to-image start).</summary>
     void AddNoise(ReadOnlySpan<float> original, ReadOnlySpan<float> noise, int index, Span<float> destination);
 

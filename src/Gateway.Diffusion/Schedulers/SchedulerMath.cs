@@ -85,6 +85,22 @@ internal static class SchedulerMath
         return result;
     }
 
+    /// <summary>x₀ from variance-preserving latents x = α·x₀ + σ·ε: epsilon (x − σ·ε)/α, v-prediction α·x − σ·v, sample
+    /// the output itself.</summary>
+    public static void OriginalFromVp(PredictionType prediction, float alpha, float sigma, ReadOnlySpan<float> output,
+        ReadOnlySpan<float> sample, Span<float> destination)
+    {
+        for (var i = 0; i < sample.Length; i++)
+        {
+            destination[i] = prediction switch
+            {
+                PredictionType.Epsilon => (sample[i] - sigma * output[i]) / alpha,
+                PredictionType.VPrediction => alpha * sample[i] - sigma * output[i],
+                _ => output[i],
+            };
+        }
+    }
+
     /// <summary>A reusable buffer of <paramref name="length"/> elements, allocated on first use.</summary>
     public static float[] Buffer(ref float[]? buffer, int length)
     {

@@ -88,6 +88,29 @@ public abstract class SigmaScheduler : IScheduler
     public abstract void Step(ReadOnlySpan<float> modelOutput, int index, Span<float> sample, INoiseSource noise);
 
     /// <inheritdoc />
+    public void EstimateOriginal(ReadOnlySpan<float> modelOutput, int index, ReadOnlySpan<float> sample, Span<float> destination)
+    {
+        SchedulerMath.CheckIndex(index, TimestepValues.Length);
+        SchedulerMath.CheckLengths(sample.Length, modelOutput.Length, nameof(modelOutput));
+        SchedulerMath.CheckLengths(sample.Length, destination.Length, nameof(destination));
+        var c = new SigmaCoefficients(Sigmas[index]);
+        switch (PredictionType)
+        {
+            case PredictionType.Epsilon:
+                TensorPrimitives.Multiply(modelOutput, c.Sigma, destination);
+                TensorPrimitives.Subtract(sample, destination, destination);
+                break;
+            case PredictionType.VPrediction:
+                for (var i = 0; i < sample.Length; i++)
+                    destination[i] = modelOutput[i] * c.VOutput + sample[i] / c.VSampleDivisor;
+                break;
+            default:
+                modelOutput.CopyTo(destination);
+                break;
+        }
+    }
+
+    /// <inheritdoc />
     public void AddNoise(ReadOnlySpan<float> original, ReadOnlySpan<float> noise, int index, Span<float> destination)
     {
         SchedulerMath.CheckIndex(index, TimestepValues.Length);

@@ -24,7 +24,10 @@ public static class ApiErrorWriter
     public static async Task WriteAsync(HttpContext context, ApiException error)
     {
         var response = context.Response;
+        // The job id names the request whatever its outcome, so it survives the clearing of the other headers.
+        var jobId = response.Headers[Apis.Shared.JobIds.Header];
         response.Clear();
+        if (jobId.Count > 0) response.Headers[Apis.Shared.JobIds.Header] = jobId;
         response.StatusCode = error.Status;
         if (error.RetryAfter is { } retry)
             response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(retry.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);

@@ -55,6 +55,9 @@ public sealed class GatewayOptions
     /// <c>parameters</c>, as A1111 writes them.</summary>
     public bool PngParameters { get; set; } = true;
 
+    /// <summary>Seconds between the <c>: ping</c> comments that keep an idle event stream (SSE) open through proxies.</summary>
+    public double EventsHeartbeatSeconds { get; set; } = 15;
+
     /// <summary>The largest request body the server reads (image-to-image bodies carry base64 images).</summary>
     public long MaxRequestBytes { get; set; } = 32L * 1024 * 1024;
 }

@@ -49,6 +49,7 @@ public static class GatewayServer
         builder.Services.AddOpenAiApi();
         builder.Services.AddSingleton<Apis.Shared.Metering>();
         builder.Services.AddSingleton<Apis.Shared.ImageOutput>();
+        builder.Services.AddSingleton<Apis.Shared.TrackedJobs>();
         builder.Services.AddGatewaySwagger();
         builder.Services.AddGatewayCors(builder.Configuration);
         builder.Services.AddHostedService<ModelLoaderService>();

@@ -21,6 +21,11 @@ internal sealed class DenoiseLane(BatchMember member, ulong seed, float[] latent
     public LaneConditioning Conditioning { get; set; } = null!;
     /// <summary>The lane's first row in the current UNet batch; reassigned when lanes leave the batch.</summary>
     public int FirstRow { get; set; }
+    /// <summary>Which of its request's images the lane is (0 for the first): previews follow the first.</summary>
+    public int ImageIndex { get; init; }
+    /// <summary>The x₀ estimate of the step <see cref="OriginalStep"/>, made only when the member's feed wants a preview.</summary>
+    public float[]? Original { get; set; }
+    public int OriginalStep { get; set; }
 
     /// <summary>Set for inpainting (a mask, or any lane of an SD-inpaint UNet).</summary>
     public LaneInpainting? Inpainting { get; init; }

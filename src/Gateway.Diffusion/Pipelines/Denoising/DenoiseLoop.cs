@@ -10,7 +10,11 @@ internal sealed record DenoiseStage(Denoiser Denoiser, int Start, int End);
 
 /// <summary>What every stage of one run shares.</summary>
 internal sealed record DenoiseContext(GuidanceMode Guidance, int LatentHeight, int LatentWidth, int SequenceLength,
-    RunOptions RunOptions, OnnxClock Clock, StepProgress Progress, IDenoiseStepHook? Hook, CancellationToken CancellationToken);
+    RunOptions RunOptions, OnnxClock Clock, StepProgress Progress, IDenoiseStepHook? Hook, CancellationToken CancellationToken)
+{
+    /// <summary>Renders the current stage's x₀ estimates for previews.</summary>
+    public required Vae.StagePreviewer Previewer { get; init; }
+}
 
 /// <summary>
 /// The one denoising loop of every family. Each step is one UNet call over all lanes of the batch (two rows a lane
@@ -41,6 +45,7 @@ internal static class DenoiseLoop
             }
 
             var timestep = active[0].Scheduler.Timesteps[i];
+            var (previewStep, previewSteps) = (context.Progress.Next, context.Progress.Steps);
             foreach (var lane in active)
             {
                 lane.Scheduler.ScaleModelInput(lane.Latents, i, scaled);
@@ -66,10 +71,16 @@ internal static class DenoiseLoop
                 {
                     stepper.ReadPrediction(conditional, lane.FirstRow);
                 }
+                if (previewStep > 0 && lane.ImageIndex == 0 && lane.Member.Feed?.WantsPreview(previewStep, previewSteps) == true)
+                {
+                    lane.Original ??= new float[rowLength];
+                    lane.Scheduler.EstimateOriginal(conditional, i, lane.Latents, lane.Original);
+                    lane.OriginalStep = previewStep;
+                }
                 lane.Scheduler.Step(conditional, i, lane.Latents, lane.Noise);
             }
             context.Hook?.AfterStep(step);
-            context.Progress.Completed(members);
+            context.Progress.Completed(members, active, context.Previewer);
         }
     }
 

@@ -19,6 +19,9 @@ public static class HyperbolicApi
 
     private static readonly string[] ResponseFormats = ["b64_json", "url"];
 
+    /// <summary>How the images leave: encoded with their parameters, and stored when the client asks for URLs.</summary>
+    private sealed record Delivery(ImageOutput Output, IImageStore Store, ImageUrls Urls);
+
     public static IEndpointRouteBuilder MapHyperbolicApi(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("/v1/image").WithTags("Hyperbolic").RequireApiKey();
@@ -55,11 +58,31 @@ public static class HyperbolicApi
     }
 
     private static async Task<HyperbolicGenerationResponse> GenerateAsync(
-        HttpContext context, DiffusionEngine engine, GatewayOptions options, Metering metering, ImageOutput output, IImageStore store,
-        ImageUrls urls)
+        HttpContext context, DiffusionEngine engine, GatewayOptions options, Metering metering, TrackedJobs tracked,
+        ImageOutput output, IImageStore store, ImageUrls urls)
     {
         var cancel = context.RequestAborted;
         EngineParamNames.Use(context, EngineParamNames.Hyperbolic);
+        var scheduling = new GenerationOptions { Client = context.ClientId() };
+        using var job = DialectJobs.Begin(context, tracked, "hyperbolic", scheduling);
+        try
+        {
+            var response = await RunAsync(context, engine, options, metering, new Delivery(output, store, urls), job, cancel);
+            job.Succeed(response.Images[0].Url);
+            return response;
+        }
+        catch (Exception e)
+        {
+            job.Fail(e);
+            if (job.Answer(e) is var answer && answer != e) throw answer;
+            throw;
+        }
+    }
+
+    private static async Task<HyperbolicGenerationResponse> RunAsync(
+        HttpContext context, DiffusionEngine engine, GatewayOptions options, Metering metering, Delivery delivery, TrackedJob job,
+        CancellationToken cancel)
+    {
         var body = await JsonFields.ReadBodyAsync(context.Request, options.MaxRequestBytes, cancel);
         // A Gateway extension, named as in the OpenAI dialect: "url" stores the images (in the key's history) instead of
         // sending them inline.
@@ -68,13 +91,13 @@ public static class HyperbolicApi
         var model = DialectModels.Find(engine.Catalog, request.Model, "model_name");
         var steps = request.Steps ?? HyperbolicRequest.DefaultSteps;
         // Broken storage answers 503 before the generation, not after it.
-        if (asUrl) await store.EnsureWritableAsync();
+        if (asUrl) await delivery.Store.EnsureWritableAsync();
         var price = Metering.Price(request.Width, request.Height, steps, model.CreditMultiplier, request.ImageCount);
         var result = await metering.RunAsync(context, "hyperbolic", request, request.Width, request.Height, steps, price,
-            () => engine.GenerateAsync(request, new GenerationOptions { Client = context.ClientId() }, cancel));
+            () => engine.GenerateAsync(request, job.Options, job.Feed, job.Token));
         var parameters = result.Images.Select((_, i) => GenerationParameters.Of(request, result, i, request.Width, request.Height)).ToList();
         var encoded = await DialectImages.EncodeAsync(result.Images.Select((image, i) => (Pixels: image.Image, Parameters: parameters[i])),
-            image => output.Encode(image.Pixels, ImageFormat.Png, image.Parameters), cancel);
+            image => delivery.Output.Encode(image.Pixels, ImageFormat.Png, image.Parameters), cancel);
         var images = new List<HyperbolicImage>(encoded.Length);
         for (var i = 0; i < encoded.Length; i++)
         {
@@ -82,7 +105,8 @@ public static class HyperbolicApi
             images.Add(asUrl
                 ? new HyperbolicImage(null, i, seed)
                 {
-                    Url = urls.For(context.Request, (await store.SaveAsync(encoded[i], ImageFormat.Png, context.ClientId(), parameters[i], cancel)).FileName),
+                    Url = delivery.Urls.For(context.Request,
+                        (await delivery.Store.SaveAsync(encoded[i], ImageFormat.Png, context.ClientId(), parameters[i], cancel)).FileName),
                 }
                 : new HyperbolicImage(encoded[i], i, seed));
         }

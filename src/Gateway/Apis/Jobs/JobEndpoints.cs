@@ -1,3 +1,4 @@
+using Gateway.Apis.Shared;
 using Gateway.Auth;
 using Gateway.Diffusion.Engine;
 using Gateway.Errors;
@@ -12,10 +13,11 @@ public static class JobEndpoints
     /// <summary>How long DELETE waits for the cancelled job's final record; the engine stops a run at its next step.</summary>
     private static readonly TimeSpan CancelWait = TimeSpan.FromSeconds(30);
 
-    public static IResult Get(string jobId, HttpContext context, JobStore jobs, ActiveJobs active, DiffusionEngine engine,
-        ImageUrls urls)
+    public static IResult Get(string jobId, HttpContext context, JobStore jobs, ActiveJobs active, TrackedJobs tracked,
+        DiffusionEngine engine, ImageUrls urls)
     {
         var owner = context.ClientId();
+        if (OtherDialect(tracked, owner, jobId) is { } other) return Results.Json(LiveJobView.Of(other, engine));
         // Looked up before the record: a job leaves the registry only after its final record is written, so one of
         // the two is always current.
         var live = active.Find(owner, jobId);
@@ -26,10 +28,11 @@ public static class JobEndpoints
     /// <summary>Cancels a queued or running job and answers 200 with its final state (normally <c>cancelled</c>; a job that
     /// finished in the meantime keeps its own), or with its state so far if it has not stopped within
     /// <see cref="CancelWait"/>. 409 <c>job_finished</c> when it had already ended.</summary>
-    public static async Task<IResult> DeleteAsync(string jobId, HttpContext context, JobStore jobs, ActiveJobs active, DiffusionEngine engine,
-        ImageUrls urls)
+    public static async Task<IResult> DeleteAsync(string jobId, HttpContext context, JobStore jobs, ActiveJobs active, TrackedJobs tracked,
+        DiffusionEngine engine, ImageUrls urls)
     {
         var owner = context.ClientId();
+        if (OtherDialect(tracked, owner, jobId) is { } other) return await DeleteOtherAsync(other, engine, context.RequestAborted);
         var live = active.Find(owner, jobId);
         var job = jobs.Find(owner, jobId) ?? throw NotFound(jobId);
         if (live is null || job.Status.IsFinal())
@@ -46,6 +49,29 @@ public static class JobEndpoints
             // One denoising step of a large model on a CPU can be slow; the job still stops at its end.
         }
         return Results.Json(JobView.Of(jobs.Find(owner, jobId)!, live, engine, urls, context.Request));
+    }
+
+    /// <summary>An OpenAI or Hyperbolic job this process tracks (in progress, or ended within the retention); those
+    /// keep no record, so they take precedence over a finished Jobs record with the same id.</summary>
+    private static TrackedJob? OtherDialect(TrackedJobs tracked, string owner, string jobId) =>
+        tracked.Find(owner, jobId) is { Dialect: not "jobs" } job ? job : null;
+
+    private static async Task<IResult> DeleteOtherAsync(TrackedJob job, DiffusionEngine engine, CancellationToken cancel)
+    {
+        if (job.Ended.IsCompleted)
+            throw new ApiException(StatusCodes.Status409Conflict,
+                $"The job '{job.JobId}' already finished ({LiveJobView.Of(job, engine).Status}); only queued or running jobs can be cancelled.",
+                "job_id", "job_finished");
+        job.Delete();
+        try
+        {
+            await job.Ended.WaitAsync(CancelWait, cancel);
+        }
+        catch (TimeoutException)
+        {
+            // As for a Jobs job: it still stops at the end of its current step.
+        }
+        return Results.Json(LiveJobView.Of(job, engine));
     }
 
     private static ApiException NotFound(string jobId) =>

@@ -1,6 +1,7 @@
 using Gateway.Apis.Shared;
 using Gateway.Credits;
 using Gateway.Diffusion.Engine;
+using Gateway.Diffusion.Engine.Progress;
 using Gateway.Diffusion.Imaging;
 using Gateway.Diffusion.Pipelines;
 using Gateway.Errors;
@@ -14,11 +15,12 @@ namespace Gateway.Apis.Jobs;
 /// and its charge, in one transaction.
 /// </summary>
 public sealed class JobRunner(
-    DiffusionEngine engine, JobStore jobs, ActiveJobs active, CreditLedger credits, IImageStore images, GatewayDatabase database,
-    ImageOutput output, ILogger<JobRunner> logger)
+    DiffusionEngine engine, JobStore jobs, ActiveJobs active, TrackedJobs tracked, CreditLedger credits, IImageStore images,
+    GatewayDatabase database, ImageOutput output, ILogger<JobRunner> logger)
 {
-    /// <summary>The stored image, or an exception the error middleware answers.</summary>
-    public async Task<StoredImage> RunAsync(JobSubmission submission, string owner, CancellationToken requestAborted)
+    /// <summary>The stored image, or an exception the error middleware answers. The job's events end with the
+    /// image's URL, made by <paramref name="urlOf"/> from its file name.</summary>
+    public async Task<StoredImage> RunAsync(JobSubmission submission, string owner, Func<string, string> urlOf, CancellationToken requestAborted)
     {
         using var reservation = credits.Reserve(owner, submission.Credits);
         var createdAt = DateTimeOffset.UtcNow;
@@ -28,9 +30,20 @@ public sealed class JobRunner(
         if (!active.TryAdd(job)) throw Duplicate(submission.JobId);
         try
         {
-            await images.EnsureWritableAsync();
-            if (!await jobs.TryCreateAsync(Queued(submission, owner, createdAt, deadline))) throw Duplicate(submission.JobId);
-            return await GenerateAndStoreAsync(submission, job);
+            using var events = tracked.Start(owner, submission.JobId, "jobs", job.Options, job.Token, "job_id");
+            try
+            {
+                await images.EnsureWritableAsync();
+                if (!await jobs.TryCreateAsync(Queued(submission, owner, createdAt, deadline))) throw Duplicate(submission.JobId);
+                var image = await GenerateAndStoreAsync(submission, job, events);
+                events.Succeed(urlOf(image.FileName));
+                return image;
+            }
+            catch (Exception e)
+            {
+                events.Fail(e);
+                throw;
+            }
         }
         finally
         {
@@ -39,12 +52,12 @@ public sealed class JobRunner(
         }
     }
 
-    private async Task<StoredImage> GenerateAndStoreAsync(JobSubmission submission, ActiveJob job)
+    private async Task<StoredImage> GenerateAndStoreAsync(JobSubmission submission, ActiveJob job, TrackedJob events)
     {
         GenerationResult result;
         try
         {
-            result = await engine.GenerateAsync(submission.Request, job.Options, job.Token);
+            result = await engine.GenerateAsync(submission.Request, job.Options, events.Feed, job.Token);
         }
         catch (Exception e) when (JobFailure.IsRefusal(e))
         {
@@ -55,6 +68,12 @@ public sealed class JobRunner(
         {
             var failure = JobFailure.Classify(e, job);
             await RecordAsync(job, Outcome(job, failure.Status, job.Step) with { ErrorCode = failure.Code, ErrorMessage = failure.Message });
+            events.Fail(failure.Status switch
+            {
+                JobStatus.Cancelled => FailureStatus.Cancelled,
+                JobStatus.Expired => FailureStatus.Expired,
+                _ => FailureStatus.Failed,
+            }, failure.Code, failure.Message);
             if (failure.Answer is { } answer) throw answer;
             throw;
         }

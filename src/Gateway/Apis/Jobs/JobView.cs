@@ -4,7 +4,8 @@ using Gateway.Storage;
 
 namespace Gateway.Apis.Jobs;
 
-/// <summary>What <c>GET /jobs/{job_id}</c> shows. <see cref="Credits"/> is what the job costs the key: its price while
+/// <summary>What <c>GET /jobs/{job_id}</c> shows; <see cref="QueuePosition"/> and <see cref="EtaSeconds"/> (the estimated
+/// wait until it starts, null before the model has run once) while it waits. <see cref="Credits"/> is what the job costs the key: its price while
 /// in progress and once succeeded, 0 when it did not succeed (only delivered images are charged).</summary>
 public sealed record JobView(
     [property: JsonPropertyName("job_id")] string JobId,
@@ -12,6 +13,7 @@ public sealed record JobView(
     [property: JsonPropertyName("model_id")] string ModelId,
     [property: JsonPropertyName("prompt")] string Prompt,
     [property: JsonPropertyName("queue_position")] int? QueuePosition,
+    [property: JsonPropertyName("eta_seconds")] double? EtaSeconds,
     [property: JsonPropertyName("progress")] JobProgress Progress,
     [property: JsonPropertyName("image_url")] string? ImageUrl,
     [property: JsonPropertyName("seed")] ulong Seed,
@@ -32,12 +34,14 @@ public sealed record JobView(
         var startedAt = live ? active!.StartedAt : job.StartedAt;
         var status = live && startedAt is not null ? JobStatus.Running : job.Status;
         var step = live ? active!.Step : job.ProgressStep;
+        var standing = live ? engine.QueueStanding(active!.Options) : null;
         return new JobView(
             job.JobId,
             status.ToName(),
             job.Model,
             job.Prompt,
-            live ? engine.QueuePosition(active!.Options) : null,
+            standing?.Position,
+            LiveJobView.Seconds(standing?.Eta),
             new JobProgress(step, job.Steps),
             job.ImageFile is { } file ? urls.For(request, file) : null,
             job.Seed,

@@ -41,6 +41,16 @@ public static class JobsApi
             .Produces<JobView>()
             .ProducesErrors(401, 404);
 
+        app.MapGet("/jobs/{jobId}/events", JobEventsEndpoint.HandleAsync)
+            .RequireApiKey()
+            .WithTags(Tag)
+            .WithName("getJobEvents")
+            .WithSummary("A job's progress as Server-Sent Events: queued, started, step (with ?preview=true a JPEG preview), finished or failed")
+            .WithDescription("Works for a job of any dialect (OpenAI and Hyperbolic requests name theirs in X-Job-Id). Resumes after " +
+                "Last-Event-ID, sends ': ping' comments while idle, closes after the final event. A job id not known yet is waited for up to 5 s.")
+            .Produces(StatusCodes.Status200OK, contentType: "text/event-stream")
+            .ProducesErrors(400, 401, 404);
+
         app.MapDelete("/jobs/{jobId}", JobEndpoints.DeleteAsync)
             .RequireApiKey()
             .WithTags(Tag)

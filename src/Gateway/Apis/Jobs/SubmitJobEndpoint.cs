@@ -18,7 +18,7 @@ public static class SubmitJobEndpoint
         EngineParamNames.Use(context, EngineParamNames.Jobs);
         var body = await JsonFields.ReadBodyAsync(context.Request, MaxBodyBytes, context.RequestAborted);
         var submission = SubmitJobReader.Read(body, engine.Catalog, options);
-        var image = await runner.RunAsync(submission, context.ClientId(), context.RequestAborted);
+        var image = await runner.RunAsync(submission, context.ClientId(), file => urls.For(context.Request, file), context.RequestAborted);
         DialectResponse.SetSeed(context, submission.Request.Seed);
         Metering.SetChargedHeader(context, submission.Credits);
         return Results.Json(urls.For(context.Request, image.FileName));

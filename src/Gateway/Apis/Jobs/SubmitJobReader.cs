@@ -1,4 +1,3 @@
-using System.Text.RegularExpressions;
 using Gateway.Apis.Shared;
 using Gateway.Credits;
 using Gateway.Diffusion.Models;
@@ -11,18 +10,15 @@ namespace Gateway.Apis.Jobs;
 /// The <c>POST /submit_job</c> body, field by field: names, defaults and limits of the Heurist / Xalora dialect.
 /// Every error is a 400 naming the field's JSON path; unknown fields are refused, so a typo is not silently ignored.
 /// </summary>
-public static partial class SubmitJobReader
+public static class SubmitJobReader
 {
     private const int DefaultSide = 512;
-
-    [GeneratedRegex("^[A-Za-z0-9._:-]{1,128}$")]
-    private static partial Regex JobIdPattern();
 
     public static JobSubmission Read(JsonFields body, ModelCatalog catalog, JobsOptions options)
     {
         var jobId = body.String("job_id", required: true, minLength: 1, maxLength: 128)!;
-        if (!JobIdPattern().IsMatch(jobId))
-            throw ApiException.BadRequest("job_id", "'job_id' may contain only letters, digits and . _ : - (1 to 128 characters).");
+        if (!JobIds.IsValid(jobId))
+            throw ApiException.BadRequest("job_id", $"'job_id' may contain only {JobIds.Rule}.");
         // The Heurist SDK sends model_type "SD"; it is the only kind this server runs.
         body.Choice("model_type", ["SD"]);
         var model = DialectModels.Find(catalog, body.String("model_id", required: true, minLength: 1)!, "model_id");

@@ -4,19 +4,39 @@ using Gateway.Diffusion.Engine;
 using Gateway.Diffusion.Imaging;
 using Gateway.Diffusion.Models;
 using Gateway.Diffusion.Pipelines;
+using Gateway.Hosting;
 using Gateway.Storage;
+using Gateway.Streaming;
 
 namespace Gateway.Apis.OpenAi;
 
-/// <summary><c>POST /v1/images/generations</c>: validate, render (at the planned size), resize, encode, answer.</summary>
+/// <summary><c>POST /v1/images/generations</c>: validate, render (at the planned size), resize, encode, answer as one
+/// JSON body or, with <c>stream</c>, as OpenAI's image streaming events. The request is a job (<c>X-Job-Id</c>) that
+/// <c>GET /jobs/{id}/events</c> follows and <c>DELETE /jobs/{id}</c> cancels.</summary>
 public static class ImageGenerationEndpoint
 {
     public static async Task<IResult> HandleAsync(HttpContext http, DiffusionEngine engine, IImageStore store, OpenAiSettings settings,
-        Metering metering, ImageUrls urls, ImageOutput output)
+        Metering metering, ImageUrls urls, TrackedJobs tracked, GatewayOptions gateway, ImageOutput output)
+    {
+        EngineParamNames.Use(http, EngineParamNames.OpenAi);
+        using var job = DialectJobs.Begin(http, tracked, "openai", new GenerationOptions { Client = http.ClientId() });
+        try
+        {
+            return await RunAsync(http, engine, store, settings, metering, urls, job, gateway, output);
+        }
+        catch (Exception e)
+        {
+            job.Fail(e);
+            if (job.Answer(e) is var answer && answer != e) throw answer;
+            throw;
+        }
+    }
+
+    private static async Task<IResult> RunAsync(HttpContext http, DiffusionEngine engine, IImageStore store, OpenAiSettings settings,
+        Metering metering, ImageUrls urls, TrackedJob job, GatewayOptions gateway, ImageOutput output)
     {
         // The client's disconnect cancels the body read, the queued or running generation and the encoding.
         var cancel = http.RequestAborted;
-        EngineParamNames.Use(http, EngineParamNames.OpenAi);
         var body = await JsonFields.ReadBodyAsync(http.Request, ImageGenerationFields.MaxBodyBytes, cancel);
         var call = ImageGenerationFields.Read(body, settings.DefaultModel);
         var model = DialectModels.Find(engine.Catalog, call.Model, "model");
@@ -43,26 +63,39 @@ public static class ImageGenerationEndpoint
             Seed = call.Seed,
             ImageCount = call.Count,
         };
+        if (ignored.Count > 0) http.Response.Headers["X-Ignored-Params"] = string.Join(", ", ignored);
         // Charged for the images the client receives, at the model's steps: the price of the equivalent job.
         var price = Metering.Price(size.Width, size.Height, model.DefaultSteps, model.CreditMultiplier, call.Count);
-        var result = await metering.RunAsync(http, "openai", request, size.Width, size.Height, model.DefaultSteps, price,
-            () => engine.GenerateAsync(request, new GenerationOptions { Client = http.ClientId() }, cancel));
+        Task<GenerationResult> Generate() => metering.RunAsync(http, "openai", request, size.Width, size.Height, model.DefaultSteps, price,
+            () => engine.GenerateAsync(request, job.Options, job.Feed, job.Token));
+        byte[] EncodePartial(PixelImage image) => ImageCodec.Encode(ImageCodec.Resize(image, size.Width, size.Height), call.OutputFormat);
+        GenerationParameters ParametersOf(GenerationResult result, int index) => GenerationParameters.Of(request, result, index, size.Width, size.Height);
+        byte[] Encode(GenerationResult result, int index) =>
+            output.Encode(ImageCodec.Resize(result.Images[index].Image, size.Width, size.Height), call.OutputFormat, ParametersOf(result, index));
 
-        var parameters = result.Images.Select((_, i) => GenerationParameters.Of(request, result, i, size.Width, size.Height)).ToList();
-        var encoded = await DialectImages.EncodeAsync(result.Images.Select((image, i) => (Pixels: image.Image, Parameters: parameters[i])),
-            image => output.Encode(ImageCodec.Resize(image.Pixels, size.Width, size.Height), call.OutputFormat, image.Parameters), cancel);
+        if (call.Stream)
+        {
+            DialectResponse.SetSeed(http, call.Seed);
+            var streaming = new OpenAiStreamSettings($"{size.Width}x{size.Height}", call.OutputFormat.ToString().ToLowerInvariant());
+            await OpenAiStreamResponse.RunAsync(http, job, OpenAiImageStream.GenerationPrefix, streaming, call.PartialImages,
+                TimeSpan.FromSeconds(Math.Max(0.05, gateway.EventsHeartbeatSeconds)), Generate, EncodePartial, Encode);
+            return Results.Empty;
+        }
+
+        var result = await Generate();
+        var encoded = await DialectImages.EncodeAsync(Enumerable.Range(0, result.Images.Count), index => Encode(result, index), cancel);
         var data = new List<GeneratedImageData>(encoded.Length);
         for (var i = 0; i < encoded.Length; i++)
         {
             var seed = result.Images[i].Seed;
             data.Add(call.ResponseAsUrl
-                ? new GeneratedImageData(null, urls.For(http.Request, (await store.SaveAsync(encoded[i], call.OutputFormat, http.ClientId(), parameters[i], cancel)).FileName), "", seed)
+                ? new GeneratedImageData(null, urls.For(http.Request, (await store.SaveAsync(encoded[i], call.OutputFormat, http.ClientId(), ParametersOf(result, i), cancel)).FileName), "", seed)
                 : new GeneratedImageData(encoded[i], null, "", seed));
         }
 
         DialectResponse.SetSeed(http, result.Images[0].Seed);
         DialectResponse.SetWarnings(http, result.Warnings);
-        if (ignored.Count > 0) http.Response.Headers["X-Ignored-Params"] = string.Join(", ", ignored);
+        job.Succeed(data[0].Url);
         return Results.Json(new ImageGenerationResponse(DateTimeOffset.UtcNow.ToUnixTimeSeconds(), data));
     }
 }

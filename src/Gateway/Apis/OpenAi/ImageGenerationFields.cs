@@ -1,5 +1,7 @@
 using Gateway.Apis.Shared;
 using Gateway.Diffusion.Imaging;
+using Gateway.Errors;
+using Gateway.Streaming;
 
 namespace Gateway.Apis.OpenAi;
 
@@ -22,6 +24,10 @@ public sealed record ImageGenerationCall(
     public string? NegativePrompt2 { get; init; }
     /// <summary>Finish with the model's SDXL refiner (Gateway extension).</summary>
     public bool Refiner { get; init; }
+    /// <summary>Answer as Server-Sent Events (OpenAI's image streaming) instead of one JSON body.</summary>
+    public bool Stream { get; init; }
+    /// <summary>With <see cref="Stream"/>: how many partial images (0–3) come before the final one.</summary>
+    public int PartialImages { get; init; }
 }
 
 /// <summary>The fields of <c>POST /v1/images/generations</c>, their defaults and limits.</summary>
@@ -51,6 +57,7 @@ public static class ImageGenerationFields
         var seed = DialectSeeds.ForBatch(chosenSeed is 0 ? null : chosenSeed, count, "seed", "n");
         var responseFormat = body.Choice("response_format", ResponseFormats) ?? "b64_json";
         var allowIgnored = body.Boolean("allow_ignored_params") ?? false;
+        var (stream, partialImages) = ReadStreaming(body, responseFormat);
 
         var unknown = body.UnreadFields;
         if (!allowIgnored)
@@ -63,6 +70,20 @@ public static class ImageGenerationFields
             Prompt2 = prompt2,
             NegativePrompt2 = negativePrompt2,
             Refiner = refiner,
+            Stream = stream,
+            PartialImages = partialImages,
         };
+    }
+
+    /// <summary><c>stream</c> and <c>partial_images</c>; a stream carries base64 images, so it refuses <c>response_format: url</c>.</summary>
+    public static (bool Stream, int PartialImages) ReadStreaming(JsonFields body, string? responseFormat)
+    {
+        var stream = body.Boolean("stream") ?? false;
+        var partialImages = body.Integer("partial_images", 0, PartialImageSchedule.Max);
+        if (!stream && partialImages is not null)
+            throw ApiException.BadRequest("partial_images", "'partial_images' needs \"stream\": true; partial images only exist in a stream.");
+        if (stream && responseFormat == "url")
+            throw ApiException.BadRequest("response_format", "A stream carries its images as b64_json; remove \"response_format\": \"url\" or \"stream\".");
+        return (stream, (int)(partialImages ?? 0));
     }
 }

@@ -2,6 +2,7 @@ using System.ComponentModel;
 using System.ComponentModel.DataAnnotations;
 using System.Text.Json.Serialization;
 using Gateway.Apis.Shared;
+using Gateway.Streaming;
 
 namespace Gateway.Apis.OpenAi;
 
@@ -59,6 +60,17 @@ public sealed record ImageGenerationBody
     [JsonPropertyName("response_format"), DefaultValue("b64_json"), AllowedValues("b64_json", "url")]
     [Description("b64_json returns the image bytes in base64; url returns a link served by this server under /images/.")]
     public string? ResponseFormat { get; init; }
+
+    [JsonPropertyName("stream"), DefaultValue(false)]
+    [Description("Answer as Server-Sent Events in OpenAI's image streaming shapes: partial_images events " +
+                 "(image_generation.partial_image), then one image_generation.completed event per image; an error after the " +
+                 "stream started is a data: {\"error\":{…}} frame. Needs response_format b64_json.")]
+    public bool? Stream { get; init; }
+
+    [JsonPropertyName("partial_images"), Range(0, PartialImageSchedule.Max), DefaultValue(0)]
+    [Description("With stream: how many partial images (0-3), spread evenly over the denoising steps, each the VAE decode of " +
+                 "the current estimate of the first image. Fewer come when the model runs fewer steps than that.")]
+    public int? PartialImages { get; init; }
 
     [JsonPropertyName("allow_ignored_params"), DefaultValue(false)]
     [Description("Ignore unsupported OpenAI parameters (quality, style, user, …) instead of answering 400; they are listed in the X-Ignored-Params header.")]

@@ -50,6 +50,11 @@ public sealed class Metering(CreditLedger credits, GatewayDatabase database, ILo
         return result;
     }
 
-    public static void SetChargedHeader(HttpContext http, double price) =>
+    /// <summary>Sets <c>X-Credits-Charged</c>, unless the response (a stream) has already started: then the charge is
+    /// only in the ledger (<c>GET /credits</c>).</summary>
+    public static void SetChargedHeader(HttpContext http, double price)
+    {
+        if (http.Response.HasStarted) return;
         http.Response.Headers[ChargedHeader] = price.ToString("0.######", CultureInfo.InvariantCulture);
+    }
 }
