@@ -26,10 +26,24 @@ public sealed class StudioPageTests(StudioBrowser studio) : IClassFixture<Studio
         await page.GetByLabel("Seed", new PageGetByLabelOptions { Exact = true }).FillAsync("42");
         await StudioBrowser.ScreenshotAsync(page, "studio-form");
 
+        // Every value the bar shows, as the page sets it.
+        await page.EvaluateAsync("""
+            () => {
+              window.progressSeen = [];
+              const bar = document.getElementById('progress');
+              new MutationObserver(() => window.progressSeen.push(bar.getAttribute('aria-valuenow')))
+                .observe(bar, { attributes: true, attributeFilter: ['aria-valuenow'] });
+            }
+            """);
         await page.GetByLabel("Prompt", new PageGetByLabelOptions { Exact = true }).PressAsync("Control+Enter");
 
         var progress = page.GetByRole(AriaRole.Progressbar, new PageGetByRoleOptions { Name = "Generation progress" });
         await Expect(progress).ToHaveAttributeAsync("aria-valuenow", "100");
+        // The steps arrived live from the job's event stream, each with a preview of the latents.
+        var seen = await page.EvaluateAsync<string?[]>("() => window.progressSeen");
+        Assert.Contains("50", seen);
+        Assert.Contains("88", seen);
+        Assert.StartsWith("data:image/jpeg;base64,", await page.Locator("#preview").GetAttributeAsync("src"));
         await Expect(page.GetByRole(AriaRole.Status)).ToHaveTextAsync("Done: 1 image.");
         var result = page.Locator("#results img");
         await Expect(result).ToHaveCountAsync(1);
@@ -59,11 +73,12 @@ public sealed class StudioPageTests(StudioBrowser studio) : IClassFixture<Studio
         await page.GetByLabel("Steps").FillAsync("150");
         var engine = studio.Server.App.Services.GetRequiredService<DiffusionEngine>();
 
-        await page.RunAndWaitForRequestAsync(
+        var sent = await page.RunAndWaitForRequestAsync(
             () => page.GetByRole(AriaRole.Button, new PageGetByRoleOptions { Name = "Generate" }).ClickAsync(), "**/v1/image/generation");
+        var jobId = sent.Headers["x-job-id"];
         var cancel = page.GetByRole(AriaRole.Button, new PageGetByRoleOptions { Name = "Cancel" });
         await Expect(cancel).ToBeEnabledAsync();
-        await Task.Delay(TimeSpan.FromSeconds(1));
+        await Expect(page.GetByRole(AriaRole.Status)).ToContainTextAsync("of 150.", new LocatorAssertionsToContainTextOptions { Timeout = 60_000 });
         await StudioBrowser.ScreenshotAsync(page, "studio-running");
         await cancel.ClickAsync();
 
@@ -71,6 +86,9 @@ public sealed class StudioPageTests(StudioBrowser studio) : IClassFixture<Studio
         await Expect(page.GetByRole(AriaRole.Button, new PageGetByRoleOptions { Name = "Generate" })).ToBeEnabledAsync();
         await Expect(cancel).ToBeDisabledAsync();
         await Expect(page.Locator("#results img")).ToHaveCountAsync(0);
+        using var client = studio.Server.Client();
+        var job = await client.GetFromJsonAsync<JsonElement>($"/jobs/{jobId}");
+        Assert.Equal("cancelled", job.GetProperty("status").GetString());
         // The worker is free again long before the cancelled run could have finished.
         var next = engine.GenerateAsync(new GenerationRequest { Model = "tiny-sd", Prompt = "after", Width = 64, Height = 64, Steps = 1, Seed = 1 });
         await next.WaitAsync(TimeSpan.FromSeconds(30));
@@ -116,14 +134,8 @@ public sealed class StudioPageTests(StudioBrowser studio) : IClassFixture<Studio
     [Fact]
     public async Task A_start_image_makes_it_image_to_image_at_the_images_size()
     {
+        var file = await StartImageFileAsync(96, 80);
         using var client = studio.Server.Client();
-        using var made = await client.PostAsJsonAsync("/v1/image/generation", new
-        {
-            model_name = "tiny-sd", prompt = "a start image", width = 96, height = 80, steps = 2, seed = 5,
-        });
-        var png = Convert.FromBase64String((await made.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("images")[0].GetProperty("image").GetString()!);
-        var file = Path.Combine(Path.GetTempPath(), $"studio-start-{Guid.NewGuid():N}.png");
-        await File.WriteAllBytesAsync(file, png);
         try
         {
             var page = await studio.OpenStudioAsync();
@@ -147,6 +159,58 @@ public sealed class StudioPageTests(StudioBrowser studio) : IClassFixture<Studio
         {
             File.Delete(file);
         }
+    }
+
+    [Fact]
+    public async Task A_painted_mask_inpaints_through_the_edits_endpoint()
+    {
+        var file = await StartImageFileAsync(64, 64);
+        try
+        {
+            var page = await studio.OpenStudioAsync();
+            await StudioBrowser.EnterKeyAsync(page);
+            await page.GetByLabel("Start image", new PageGetByLabelOptions { Exact = true }).SetInputFilesAsync(file);
+            await page.GetByLabel("Prompt", new PageGetByLabelOptions { Exact = true }).FillAsync("a red door");
+            await page.GetByLabel("Draw a mask").CheckAsync();
+            var mask = page.GetByLabel("Mask: paint where the image should change");
+            var box = (await mask.BoundingBoxAsync())!;
+            await page.Mouse.MoveAsync(box.X + box.Width * 0.2f, box.Y + box.Height * 0.5f);
+            await page.Mouse.DownAsync();
+            await page.Mouse.MoveAsync(box.X + box.Width * 0.8f, box.Y + box.Height * 0.5f, new MouseMoveOptions { Steps = 5 });
+            await page.Mouse.UpAsync();
+            await StudioBrowser.ScreenshotAsync(page, "studio-mask");
+
+            var answer = await page.RunAndWaitForResponseAsync(
+                () => page.GetByRole(AriaRole.Button, new PageGetByRoleOptions { Name = "Generate" }).ClickAsync(), "**/v1/images/edits");
+
+            Assert.Equal(200, answer.Status);
+            // The server read a mask: it names how it inpainted.
+            Assert.Contains(await answer.HeaderValueAsync("x-inpaint-method"), new[] { "inpaint-model", "masked-img2img" });
+            await Expect(page.GetByRole(AriaRole.Status)).ToHaveTextAsync("Done: 1 image.");
+            var result = page.Locator("#results img");
+            Assert.True(await result.EvaluateAsync<bool>("img => img.complete && img.naturalWidth === 64 && img.naturalHeight === 64"));
+            using var client = studio.Server.Client();
+            Assert.StartsWith("a red door\n", PngText.Read(await client.GetByteArrayAsync(await result.GetAttributeAsync("src")))["parameters"]);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    /// <summary>A PNG made by the tiny model, to start image-to-image from.</summary>
+    private async Task<string> StartImageFileAsync(int width, int height)
+    {
+        using var client = studio.Server.Client();
+        using var made = await client.PostAsJsonAsync("/v1/image/generation", new
+        {
+            model_name = "tiny-sd", prompt = "a start image", width, height, steps = 2, seed = 5,
+        });
+        made.EnsureSuccessStatusCode();
+        var png = Convert.FromBase64String((await made.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("images")[0].GetProperty("image").GetString()!);
+        var file = Path.Combine(Path.GetTempPath(), $"studio-start-{Guid.NewGuid():N}.png");
+        await File.WriteAllBytesAsync(file, png);
+        return file;
     }
 
     [Fact]

@@ -73,7 +73,8 @@ export class StartImage {
     const paint = (to) => {
       const context = this.mask.getContext('2d');
       const scale = this.mask.width / this.mask.getBoundingClientRect().width;
-      context.strokeStyle = context.fillStyle = '#fff';
+      // Any opaque colour marks the mask (only its alpha is used); red shows on most pictures.
+      context.strokeStyle = '#ff2d2d';
       context.lineWidth = this.brush * scale;
       context.lineCap = context.lineJoin = 'round';
       context.beginPath();

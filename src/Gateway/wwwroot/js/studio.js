@@ -226,6 +226,7 @@ async function generate() {
       : (await request('/v1/image/generation', { method: 'POST', json: await hyperbolicBody(), headers, signal: controller.signal }))
         .images.map((i) => ({ src: i.url ?? `data:image/png;base64,${i.image}`, seed: i.random_seed }));
     setProgress(100);
+    $('preview').hidden = true;
     setStatus(`Done: ${images.length} image${images.length === 1 ? '' : 's'}.`);
     showResults(images);
     gallery.refresh();
