@@ -20,12 +20,14 @@ public static class OpenAiStreamResponse
     {
         var cancel = http.RequestAborted;
         using var subscription = job.Feed.Subscribe(decodeAt: partialImages > 0 ? PartialImageSchedule.For(partialImages) : null);
+        // Refusals (402 credits, 429 queue full, 503 deadline) come back at once: they are still plain JSON answers.
+        var generation = generate();
+        if (generation.IsFaulted) await generation;
         var writer = new SseWriter(http.Response);
         await writer.StartAsync(cancel);
         var stream = new OpenAiImageStream(writer, prefix, settings);
         await using var heartbeat = new SseHeartbeat(writer, heartbeatInterval, cancel);
 
-        var generation = generate();
         var partialIndex = 0;
         try
         {

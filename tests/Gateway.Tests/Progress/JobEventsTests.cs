@@ -139,4 +139,25 @@ public sealed class JobEventsTests(ProgressServer fixture) : IClassFixture<Progr
         (await queued).Dispose();
         (await holder).Dispose();
     }
+
+    [Fact]
+    public async Task A_hyperbolic_request_is_a_job_named_by_x_job_id()
+    {
+        using var client = Server.Client();
+        var opening = OpenAsync(client, "hy-1");
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/image/generation")
+        {
+            Content = JsonContent.Create(new { model_name = "tiny-sd", prompt = "a lighthouse", width = 64, height = 64, steps = 2 }),
+        };
+        request.Headers.Add("X-Job-Id", "hy-1");
+        using var response = await client.SendAsync(request);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("hy-1", response.Headers.GetValues("X-Job-Id").Single());
+        using var events = await opening;
+        using var reader = await ReaderAsync(events);
+        Assert.Equal(["queued", "started", "step", "step", "finished"], (await reader.ReadToEndAsync()).Select(e => e.Type));
+        var view = await GetJobAsync(client, "hy-1");
+        Assert.Equal(("hyperbolic", "succeeded"), (view.GetProperty("dialect").GetString(), Status(view)));
+        Assert.Equal(2, view.GetProperty("progress").GetProperty("step").GetInt32());
+    }
 }

@@ -152,4 +152,14 @@ public sealed class OpenAiStreamingTests(ProgressServer fixture) : IClassFixture
         using var again = await client.SendAsync(Generation("""{"model": "tiny-sd", "prompt": "x", "size": "512x512"}""", "oa-plain"));
         await SuccessOf(again);
     }
+
+    [Fact]
+    public async Task A_refusal_before_any_work_is_a_plain_json_answer_not_a_stream()
+    {
+        using var broke = Server.Client(GatewayTestServer.OtherKey);
+        using var response = await broke.SendAsync(Generation(
+            """{"model": "tiny-sd", "prompt": "x", "size": "512x512", "stream": true, "partial_images": 1}""", "oa-broke"));
+        await AssertError(response, HttpStatusCode.PaymentRequired, null, "insufficient_credits");
+        Assert.Equal("oa-broke", response.Headers.GetValues("X-Job-Id").Single());
+    }
 }

@@ -13,6 +13,9 @@ public sealed class ProgressServer : IAsyncLifetime
         {
             ["Gateway:EventsHeartbeatSeconds"] = "0.2",
             ["Gateway:Jobs:MaxDeadlineSeconds"] = "1000000",
+            // The other key has no credits: its generations are refused before any work.
+            ["Gateway:Credits:Balances:0:Key"] = GatewayTestServer.OtherKey,
+            ["Gateway:Credits:Balances:0:Credits"] = "0",
         });
 
     /// <summary>A job that holds the worker for many seconds (2048², 50 steps); tests end it with DELETE.</summary>

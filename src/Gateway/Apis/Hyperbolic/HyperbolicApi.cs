@@ -29,10 +29,12 @@ public static class HyperbolicApi
         group.MapPost("/generation", GenerateAsync)
             .WithName("HyperbolicGenerate")
             .WithSummary("Generate 1-4 images from a prompt, or from a base64 image and a strength (image-to-image).")
+            .WithDescription("The request's job id (the X-Job-Id request header, or one made by the server) is answered in X-Job-Id; " +
+                             "GET /jobs/{id}/events follows it and DELETE /jobs/{id} cancels it (409 job_cancelled).")
             .Accepts<HyperbolicGenerationRequestSchema>("application/json")
             .Produces<HyperbolicGenerationResponse>()
             .ProducesErrors(StatusCodes.Status400BadRequest, StatusCodes.Status401Unauthorized, StatusCodes.Status402PaymentRequired,
-                StatusCodes.Status404NotFound,
+                StatusCodes.Status404NotFound, StatusCodes.Status409Conflict,
                 StatusCodes.Status413PayloadTooLarge, StatusCodes.Status415UnsupportedMediaType, StatusCodes.Status429TooManyRequests,
                 StatusCodes.Status503ServiceUnavailable);
 

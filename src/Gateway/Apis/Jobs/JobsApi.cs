@@ -37,7 +37,9 @@ public static class JobsApi
             .RequireApiKey()
             .WithTags(Tag)
             .WithName("getJob")
-            .WithSummary("A job's status, queue position, progress, image URL, seed and credits")
+            .WithSummary("A job's status, queue position, ETA, progress, image URL, seed and credits")
+            .WithDescription("For the job id of an OpenAI or Hyperbolic request (X-Job-Id), while the server tracks it, a short " +
+                             "view: job_id, dialect, status, queue_position, eta_seconds, progress, error.")
             .Produces<JobView>()
             .ProducesErrors(401, 404);
 
@@ -55,7 +57,7 @@ public static class JobsApi
             .RequireApiKey()
             .WithTags(Tag)
             .WithName("cancelJob")
-            .WithSummary("Cancel a queued or running job; its submit_job request answers 409 job_cancelled")
+            .WithSummary("Cancel a queued or running job of any dialect; its request answers 409 job_cancelled")
             .Produces<JobView>()
             .ProducesErrors(401, 404, 409);
 

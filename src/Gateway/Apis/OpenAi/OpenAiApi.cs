@@ -28,10 +28,14 @@ public static class OpenAiApi
             .WithName("createImage")
             .WithSummary("Generate images from a prompt")
             .WithDescription("OpenAI-compatible text-to-image. Any field not listed is refused with 400 naming it, unless " +
-                             "allow_ignored_params is true. The seed of the first image is also sent in the X-Seed header.")
+                             "allow_ignored_params is true. The seed of the first image is also sent in the X-Seed header. " +
+                             "With stream: true the answer is text/event-stream: image_generation.partial_image events " +
+                             "(partial_images), then one image_generation.completed event per image. The request's job id " +
+                             "(the X-Job-Id request header, or one made by the server) is answered in X-Job-Id; " +
+                             "GET /jobs/{id}/events follows it and DELETE /jobs/{id} cancels it (409 job_cancelled).")
             .Accepts<ImageGenerationBody>("application/json")
             .Produces<ImageGenerationResponse>()
-            .ProducesErrors(400, 401, 402, 404, 413, 415, 429, 503);
+            .ProducesErrors(400, 401, 402, 404, 409, 413, 415, 429, 503);
 
         app.MapPost("/v1/images/edits", ImageEditEndpoint.EditAsync)
             .RequireApiKey()
