@@ -198,6 +198,30 @@ public sealed class ImageEditTests(ImageEditServerFixture fixture)
     }
 
     [Fact]
+    public async Task An_edit_is_a_job_with_an_id_and_a_stream_reports_a_late_error_as_an_error_frame()
+    {
+        using var client = fixture.Server.Client();
+        using var request = new HttpRequestMessage(HttpMethod.Post, EditsPath)
+        {
+            Content = Form(("model", "tiny-sd"), ("prompt", "a door"), ("image", GradientPng()), ("mask", LeftHalfMaskPng(128, 64)),
+                ("stream", "true"), ("partial_images", "1")),
+        };
+        request.Headers.Add("X-Job-Id", "edit-stream-1");
+        using var response = await client.SendAsync(request);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("edit-stream-1", Assert.Single(response.Headers.GetValues("X-Job-Id")));
+        Assert.Equal("text/event-stream", response.Content.Headers.ContentType?.MediaType);
+        var frames = (await response.Content.ReadAsStringAsync()).Split("\n\n", StringSplitOptions.RemoveEmptyEntries);
+        var error = Assert.Single(frames, f => f.Contains("\"error\"", StringComparison.Ordinal));
+        Assert.Contains("\"param\":\"mask\"", error);
+        Assert.DoesNotContain(frames, f => f.Contains("image_edit.completed", StringComparison.Ordinal));
+
+        using var variation = await client.PostAsync("/v1/images/variations", Form(("model", "tiny-sd"), ("image", GradientPng())));
+        await SuccessOf(variation);
+        Assert.StartsWith("openai", Assert.Single(variation.Headers.GetValues("X-Job-Id")));
+    }
+
+    [Fact]
     public async Task The_sdk_sees_a_400_as_an_exception_with_the_status()
     {
         using var image = new MemoryStream(GradientPng());

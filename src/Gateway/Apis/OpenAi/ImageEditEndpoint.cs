@@ -2,15 +2,18 @@ using Gateway.Apis.Shared;
 using Gateway.Auth;
 using Gateway.Diffusion.Engine;
 using Gateway.Diffusion.Imaging;
+using Gateway.Diffusion.Models;
 using Gateway.Diffusion.Pipelines;
 using Gateway.Hosting;
 using Gateway.Storage;
+using Gateway.Streaming;
 
 namespace Gateway.Apis.OpenAi;
 
 /// <summary>
 /// <c>POST /v1/images/edits</c> and <c>POST /v1/images/variations</c>: multipart bodies with the image (and a mask) as
-/// file parts, run as image-to-image or inpainting, answered like <c>/v1/images/generations</c>.
+/// file parts, run as image-to-image or inpainting, answered like <c>/v1/images/generations</c> (edits also as a
+/// stream of <c>image_edit.*</c> events). Each request is a job (<c>X-Job-Id</c>), as generations are.
 /// </summary>
 public static class ImageEditEndpoint
 {
@@ -18,20 +21,38 @@ public static class ImageEditEndpoint
     public const string InpaintMethodHeader = "X-Inpaint-Method";
 
     public static Task<IResult> EditAsync(HttpContext http, DiffusionEngine engine, IImageStore store, OpenAiSettings settings,
-        GatewayOptions options, Metering metering, ImageUrls urls, ImageOutput output) =>
-        HandleAsync(http, engine, store, settings, options, metering, urls, output, variation: false);
+        Metering metering, ImageUrls urls, TrackedJobs tracked, GatewayOptions gateway, ImageOutput output) =>
+        HandleAsync(http, new Services(engine, store, settings, metering, urls, gateway, output), tracked, variation: false);
 
     public static Task<IResult> VariationAsync(HttpContext http, DiffusionEngine engine, IImageStore store, OpenAiSettings settings,
-        GatewayOptions options, Metering metering, ImageUrls urls, ImageOutput output) =>
-        HandleAsync(http, engine, store, settings, options, metering, urls, output, variation: true);
+        Metering metering, ImageUrls urls, TrackedJobs tracked, GatewayOptions gateway, ImageOutput output) =>
+        HandleAsync(http, new Services(engine, store, settings, metering, urls, gateway, output), tracked, variation: true);
 
-    private static async Task<IResult> HandleAsync(HttpContext http, DiffusionEngine engine, IImageStore store, OpenAiSettings settings,
-        GatewayOptions options, Metering metering, ImageUrls urls, ImageOutput output, bool variation)
+    private sealed record Services(DiffusionEngine Engine, IImageStore Store, OpenAiSettings Settings, Metering Metering, ImageUrls Urls,
+        GatewayOptions Gateway, ImageOutput Output);
+
+    private static async Task<IResult> HandleAsync(HttpContext http, Services services, TrackedJobs tracked, bool variation)
+    {
+        EngineParamNames.Use(http, EngineParamNames.OpenAi);
+        using var job = DialectJobs.Begin(http, tracked, "openai", new GenerationOptions { Client = http.ClientId() });
+        try
+        {
+            return await RunAsync(http, services, job, variation);
+        }
+        catch (Exception e)
+        {
+            job.Fail(e);
+            if (job.Answer(e) is var answer && answer != e) throw answer;
+            throw;
+        }
+    }
+
+    private static async Task<IResult> RunAsync(HttpContext http, Services services, TrackedJob job, bool variation)
     {
         // The client's disconnect cancels the body read, the queued or running generation and the encoding.
         var cancel = http.RequestAborted;
-        EngineParamNames.Use(http, EngineParamNames.OpenAi);
-        var form = await FormFields.ReadBodyAsync(http.Request, options.MaxRequestBytes, ImageEditFields.MaxTextBytes, cancel);
+        var (engine, store, settings, metering, urls, gateway, output) = services;
+        var form = await FormFields.ReadBodyAsync(http.Request, gateway.MaxRequestBytes, ImageEditFields.MaxTextBytes, cancel);
         var call = variation ? ImageEditFields.ReadVariation(form, settings.DefaultModel) : ImageEditFields.ReadEdit(form, settings.DefaultModel);
         var model = DialectModels.Find(engine.Catalog, call.Model, "model");
         // Broken storage answers 503 before the generation, not after it.
@@ -39,7 +60,7 @@ public static class ImageEditEndpoint
         var image = await UploadedImages.DecodeImageAsync(call.Image, cancel);
         var mask = call.Mask is { } maskFile ? await UploadedImages.DecodeMaskAsync(maskFile, cancel) : null;
         var size = OpenAiSizes.ResolveForImage(model, call.Size, image);
-        var render = Diffusion.Models.RenderSizePlanner.Plan(model, size);
+        var render = RenderSizePlanner.Plan(model, size);
 
         var request = new GenerationRequest
         {
@@ -52,28 +73,33 @@ public static class ImageEditEndpoint
             ImageCount = call.Count,
             InitImage = new InitImage(image, call.Strength) { Mask = mask },
         };
+        if (call.IgnoredParams.Count > 0) http.Response.Headers["X-Ignored-Params"] = string.Join(", ", call.IgnoredParams);
         // Priced as the generation of the same images.
         var price = Metering.Price(size.Width, size.Height, model.DefaultSteps, model.CreditMultiplier, call.Count);
-        var result = await metering.RunAsync(http, "openai", request, size.Width, size.Height, model.DefaultSteps, price,
-            () => engine.GenerateAsync(request, new GenerationOptions { Client = http.ClientId() }, cancel));
-
-        var parameters = result.Images.Select((_, i) => GenerationParameters.Of(request, result, i, size.Width, size.Height)).ToList();
-        var encoded = await DialectImages.EncodeAsync(result.Images.Select((generated, i) => (Pixels: generated.Image, Parameters: parameters[i])),
-            generated => output.Encode(ImageCodec.Resize(generated.Pixels, size.Width, size.Height), call.OutputFormat, generated.Parameters), cancel);
-        var data = new List<GeneratedImageData>(encoded.Length);
-        for (var i = 0; i < encoded.Length; i++)
+        async Task<GenerationResult> Generate()
         {
-            var seed = result.Images[i].Seed;
-            data.Add(call.ResponseAsUrl
-                ? new GeneratedImageData(null, urls.For(http.Request, (await store.SaveAsync(encoded[i], call.OutputFormat, http.ClientId(), parameters[i], cancel)).FileName), "", seed)
-                : new GeneratedImageData(encoded[i], null, "", seed));
+            var result = await metering.RunAsync(http, "openai", request, size.Width, size.Height, model.DefaultSteps, price,
+                () => engine.GenerateAsync(request, job.Options, job.Feed, job.Token));
+            if (result.Inpainting is { } method && !http.Response.HasStarted)
+                http.Response.Headers[InpaintMethodHeader] = method == InpaintMethod.InpaintModel ? "inpaint-model" : "masked-img2img";
+            return result;
+        }
+        byte[] EncodePartial(PixelImage generated) => ImageCodec.Encode(ImageCodec.Resize(generated, size.Width, size.Height), call.OutputFormat);
+        GenerationParameters ParametersOf(GenerationResult result, int index) => GenerationParameters.Of(request, result, index, size.Width, size.Height);
+        byte[] Encode(GenerationResult result, int index) =>
+            output.Encode(ImageCodec.Resize(result.Images[index].Image, size.Width, size.Height), call.OutputFormat, ParametersOf(result, index));
+
+        if (call.Stream)
+        {
+            DialectResponse.SetSeed(http, call.Seed);
+            var streaming = new OpenAiStreamSettings($"{size.Width}x{size.Height}", call.OutputFormat.ToString().ToLowerInvariant());
+            await OpenAiStreamResponse.RunAsync(http, job, OpenAiImageStream.EditPrefix, streaming, call.PartialImages,
+                TimeSpan.FromSeconds(Math.Max(0.05, gateway.EventsHeartbeatSeconds)), Generate, EncodePartial, Encode);
+            return Results.Empty;
         }
 
-        DialectResponse.SetSeed(http, result.Images[0].Seed);
-        DialectResponse.SetWarnings(http, result.Warnings);
-        if (call.IgnoredParams.Count > 0) http.Response.Headers["X-Ignored-Params"] = string.Join(", ", call.IgnoredParams);
-        if (result.Inpainting is { } method)
-            http.Response.Headers[InpaintMethodHeader] = method == InpaintMethod.InpaintModel ? "inpaint-model" : "masked-img2img";
+        var data = await ImageResponses.DataAsync(http, await Generate(), ParametersOf, Encode, call.OutputFormat, call.ResponseAsUrl, store, urls);
+        job.Succeed(data[0].Url);
         return Results.Json(new ImageGenerationResponse(DateTimeOffset.UtcNow.ToUnixTimeSeconds(), data));
     }
 }

@@ -1,6 +1,7 @@
 using Gateway.Apis.Shared;
 using Gateway.Diffusion.Imaging;
 using Gateway.Errors;
+using Gateway.Streaming;
 
 namespace Gateway.Apis.OpenAi;
 
@@ -18,7 +19,13 @@ public sealed record ImageEditCall(
     ulong Seed,
     int Count,
     bool ResponseAsUrl,
-    IReadOnlyList<string> IgnoredParams);
+    IReadOnlyList<string> IgnoredParams)
+{
+    /// <summary>Edits: answer as OpenAI's <c>image_edit.*</c> Server-Sent Events instead of one JSON body.</summary>
+    public bool Stream { get; init; }
+    /// <summary>With <see cref="Stream"/>: how many partial images (0–3) come before the final one.</summary>
+    public int PartialImages { get; init; }
+}
 
 /// <summary>The fields of OpenAI's multipart image endpoints, their defaults and limits.</summary>
 public static class ImageEditFields
@@ -66,6 +73,7 @@ public static class ImageEditFields
         // 0 asks the server to choose, as in Stability-style clients.
         var seed = DialectSeeds.ForBatch(chosenSeed is 0 ? null : chosenSeed, count, "seed", "n");
         var responseFormat = form.Choice("response_format", ImageGenerationFields.ResponseFormats) ?? "b64_json";
+        var (stream, partialImages) = variation ? (false, 0) : ReadStreaming(form, responseFormat);
         var allowIgnored = form.Boolean("allow_ignored_params") ?? false;
 
         var unknown = form.UnreadFields;
@@ -76,6 +84,22 @@ public static class ImageEditFields
                 $"{(unknown.Count == 1 ? $"Unknown parameter {names}." : $"Unknown parameters: {names}.")} {IgnoreHint}", "unknown_parameter");
         }
         return new ImageEditCall(model, prompt, negativePrompt, images[0], masks.Count > 0 ? masks[0] : null, size, strength,
-            Enum.Parse<ImageFormat>(outputFormat, ignoreCase: true), seed, count, responseFormat == "url", unknown);
+            Enum.Parse<ImageFormat>(outputFormat, ignoreCase: true), seed, count, responseFormat == "url", unknown)
+        {
+            Stream = stream,
+            PartialImages = partialImages,
+        };
+    }
+
+    /// <summary><c>stream</c> and <c>partial_images</c> as <see cref="ImageGenerationFields.ReadStreaming"/> reads them from JSON.</summary>
+    private static (bool Stream, int PartialImages) ReadStreaming(FormFields form, string responseFormat)
+    {
+        var stream = form.Boolean("stream") ?? false;
+        var partialImages = form.Integer("partial_images", 0, PartialImageSchedule.Max);
+        if (!stream && partialImages is not null)
+            throw ApiException.BadRequest("partial_images", "'partial_images' needs stream=true; partial images only exist in a stream.");
+        if (stream && responseFormat == "url")
+            throw ApiException.BadRequest("response_format", "A stream carries its images as b64_json; remove response_format=url or stream.");
+        return (stream, (int)(partialImages ?? 0));
     }
 }

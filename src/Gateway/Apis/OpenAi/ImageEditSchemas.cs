@@ -2,6 +2,7 @@ using System.ComponentModel;
 using System.ComponentModel.DataAnnotations;
 using System.Text.Json.Serialization;
 using Gateway.Apis.Shared;
+using Gateway.Streaming;
 
 namespace Gateway.Apis.OpenAi;
 
@@ -57,6 +58,17 @@ public sealed record ImageEditBody
     [JsonPropertyName("response_format"), DefaultValue("b64_json"), AllowedValues("b64_json", "url")]
     [Description("b64_json returns the image bytes in base64; url returns a link served by this server under /images/.")]
     public string? ResponseFormat { get; init; }
+
+    [JsonPropertyName("stream"), DefaultValue(false)]
+    [Description("Answer as Server-Sent Events in OpenAI's image streaming shapes: partial_images events (image_edit.partial_image), " +
+                 "then one image_edit.completed event per image; an error after the stream started is a data: {\"error\":{…}} frame. " +
+                 "Needs response_format b64_json. A stream has no X-Inpaint-Method header.")]
+    public bool? Stream { get; init; }
+
+    [JsonPropertyName("partial_images"), Range(0, PartialImageSchedule.Max), DefaultValue(0)]
+    [Description("With stream: how many partial images (0-3), spread evenly over the denoising steps, each the VAE decode of " +
+                 "the first image's current estimate.")]
+    public int? PartialImages { get; init; }
 
     [JsonPropertyName("allow_ignored_params"), DefaultValue(false)]
     [Description("Ignore unsupported OpenAI parameters (quality, background, input_fidelity, user, …) instead of answering 400; they " +

@@ -82,19 +82,7 @@ public static class ImageGenerationEndpoint
             return Results.Empty;
         }
 
-        var result = await Generate();
-        var encoded = await DialectImages.EncodeAsync(Enumerable.Range(0, result.Images.Count), index => Encode(result, index), cancel);
-        var data = new List<GeneratedImageData>(encoded.Length);
-        for (var i = 0; i < encoded.Length; i++)
-        {
-            var seed = result.Images[i].Seed;
-            data.Add(call.ResponseAsUrl
-                ? new GeneratedImageData(null, urls.For(http.Request, (await store.SaveAsync(encoded[i], call.OutputFormat, http.ClientId(), ParametersOf(result, i), cancel)).FileName), "", seed)
-                : new GeneratedImageData(encoded[i], null, "", seed));
-        }
-
-        DialectResponse.SetSeed(http, result.Images[0].Seed);
-        DialectResponse.SetWarnings(http, result.Warnings);
+        var data = await ImageResponses.DataAsync(http, await Generate(), ParametersOf, Encode, call.OutputFormat, call.ResponseAsUrl, store, urls);
         job.Succeed(data[0].Url);
         return Results.Json(new ImageGenerationResponse(DateTimeOffset.UtcNow.ToUnixTimeSeconds(), data));
     }
