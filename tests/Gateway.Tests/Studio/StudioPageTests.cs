@@ -224,7 +224,7 @@ public sealed class StudioPageTests(StudioBrowser studio) : IClassFixture<Studio
     }
 
     [Fact]
-    public async Task Every_control_has_a_label_and_a_wrong_key_is_explained()
+    public async Task Every_control_has_a_label_pickers_follow_the_server_and_a_wrong_key_is_explained()
     {
         var page = await studio.OpenStudioAsync();
         var unlabelled = await page.EvaluateAsync<string[]>("""
@@ -233,6 +233,24 @@ public sealed class StudioPageTests(StudioBrowser studio) : IClassFixture<Studio
               .map(e => e.id || e.outerHTML)
             """);
         Assert.Empty(unlabelled);
+
+        // The ControlNet picker shows only what the server lists for the model; without the list it is hidden.
+        await StudioBrowser.EnterKeyAsync(page);
+        using var client = studio.Server.Client();
+        using var listed = await client.GetAsync("/v1/image/controlnets");
+        var section = page.Locator("#controlnet-section");
+        if (listed.StatusCode == System.Net.HttpStatusCode.NotFound)
+        {
+            await Expect(section).ToBeHiddenAsync();
+        }
+        else
+        {
+            var forModel = (await listed.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("controlnets").EnumerateArray()
+                .Count(c => c.GetProperty("models").EnumerateArray().Any(m => m.GetString() == "tiny-sd"));
+            await Expect(page.Locator("#controlnet option")).ToHaveCountAsync(forModel + 1);
+            if (forModel > 0) await Expect(section).ToBeVisibleAsync();
+            else await Expect(section).ToBeHiddenAsync();
+        }
 
         await page.GetByLabel("API key").FillAsync("sk-wrong");
         await page.GetByRole(AriaRole.Button, new PageGetByRoleOptions { Name = "Save key" }).ClickAsync();

@@ -18,11 +18,12 @@ const form = $('generate-form');
 const fields = {
   prompt: $('prompt'), negative: $('negative-prompt'), model: $('model'), aspect: $('aspect'), width: $('width'),
   height: $('height'), steps: $('steps'), guidance: $('guidance'), sampler: $('sampler'), seed: $('seed'), count: $('count'),
-  strength: $('strength'), controlnet: $('controlnet'), controlnetImage: $('controlnet-image'),
+  strength: $('strength'), controlnet: $('controlnet'), controlnetImage: $('controlnet-image'), controlnetScale: $('controlnet-scale'),
 };
 const startImage = new StartImage($('init-canvas'), $('mask-canvas'));
 let models = [];
 let loras = [];
+let controlnets = [];
 let running = null;
 
 // ---- status and progress
@@ -74,15 +75,17 @@ async function loadCatalog() {
   renderLoras();
 
   // ControlNets are listed only by servers that have them; without the endpoint the section stays hidden.
-  const controlnets = await request('/v1/image/controlnets').then(listOfNames).catch(() => []);
-  fields.controlnet.replaceChildren(new Option('None', ''), ...controlnets.map((name) => new Option(name, name)));
-  $('controlnet-section').hidden = controlnets.length === 0;
+  controlnets = await request('/v1/image/controlnets').then((r) => r.controlnets ?? []).catch(() => []);
+  renderControlNets();
   setStatus('Ready.');
 }
 
-function listOfNames(answer) {
-  const list = Array.isArray(answer) ? answer : answer.controlnets ?? answer.data ?? [];
-  return list.map((item) => typeof item === 'string' ? item : item.name ?? item.id).filter(Boolean);
+function renderControlNets() {
+  const usable = controlnets.filter((c) => c.models?.includes(fields.model.value));
+  const chosen = fields.controlnet.value;
+  fields.controlnet.replaceChildren(new Option('None', ''), ...usable.map((c) => new Option(c.name, c.name)));
+  if (usable.some((c) => c.name === chosen)) fields.controlnet.value = chosen;
+  $('controlnet-section').hidden = usable.length === 0;
 }
 
 function currentModel() { return models.find((m) => m.id === fields.model.value); }
@@ -97,6 +100,7 @@ function applyModelDefaults() {
   fields.steps.value = model.default_steps;
   fields.guidance.value = model.default_guidance;
   renderLoras();
+  renderControlNets();
 }
 
 function applyAspect() {
@@ -172,6 +176,7 @@ async function hyperbolicBody() {
     body.controlnet_name = fields.controlnet.value;
     const file = fields.controlnetImage.files[0];
     if (file) body.controlnet_image = await fileBase64(file);
+    body.controlnet_conditioning_scale = Number(fields.controlnetScale.value);
   }
   return body;
 }
