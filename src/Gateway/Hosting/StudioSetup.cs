@@ -6,12 +6,14 @@ namespace Gateway.Hosting;
 /// is fetched from elsewhere), calling this server's API with the key the user enters.</summary>
 public static class StudioSetup
 {
-    // Only this server's own scripts, styles and API; images also from data: and blob: URLs (previews, uploads).
-    private const string ContentSecurityPolicy =
-        "default-src 'self'; img-src 'self' data: blob:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
-
     public static WebApplication UseStudio(this WebApplication app)
     {
+        // Only this server's own scripts, styles and API; images also from data: and blob: URLs (previews, uploads) and
+        // from Gateway:PublicBaseUrl, which stored images' URLs are built from.
+        var publicBase = app.Services.GetRequiredService<GatewayOptions>().PublicBaseUrl;
+        var imageOrigin = Uri.TryCreate(publicBase?.Trim(), UriKind.Absolute, out var uri) ? " " + uri.GetLeftPart(UriPartial.Authority) : "";
+        var contentSecurityPolicy =
+            $"default-src 'self'; img-src 'self' data: blob:{imageOrigin}; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
         app.UseDefaultFiles();
         app.UseStaticFiles(new StaticFileOptions
         {
@@ -20,7 +22,7 @@ public static class StudioSetup
                 var headers = context.Context.Response.Headers;
                 // Revalidated on every load, so an upgraded server never runs with an older page's scripts.
                 headers[HeaderNames.CacheControl] = "no-cache";
-                headers[HeaderNames.ContentSecurityPolicy] = ContentSecurityPolicy;
+                headers[HeaderNames.ContentSecurityPolicy] = contentSecurityPolicy;
                 headers[HeaderNames.XContentTypeOptions] = "nosniff";
             },
         });

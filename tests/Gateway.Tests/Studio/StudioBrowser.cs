@@ -22,6 +22,8 @@ public sealed class StudioBrowser : IAsyncLifetime
         var chromium = Environment.GetEnvironmentVariable("CHROMIUM_PATH") is { Length: > 0 } path ? path : DefaultChromium;
         if (!File.Exists(chromium))
             throw new InvalidOperationException($"The studio tests drive Chromium at {chromium}; install Debian's chromium package (.ci/run does) or set CHROMIUM_PATH.");
+        // Generations on a busy CI machine can take seconds; assertions wait for the page that long, not Playwright's 5 s.
+        Assertions.SetDefaultExpectTimeout(30_000);
         Server = await GatewayTestServer.StartAsync();
         _playwright = await Playwright.CreateAsync();
         Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions { ExecutablePath = chromium, Headless = true });

@@ -20,9 +20,10 @@ public sealed class StudioPageTests(StudioBrowser studio) : IClassFixture<Studio
         await StudioBrowser.EnterKeyAsync(page);
         await page.GetByLabel("Prompt", new PageGetByLabelOptions { Exact = true }).FillAsync("a lighthouse at dusk");
         await page.GetByLabel("Negative prompt").FillAsync("fog");
-        await page.GetByLabel("Width").FillAsync("128");
-        await page.GetByLabel("Height").FillAsync("128");
-        await page.GetByLabel("Steps").FillAsync("8");
+        // Long enough (about a second) for the page's event stream to be open while the steps run.
+        await page.GetByLabel("Width").FillAsync("512");
+        await page.GetByLabel("Height").FillAsync("512");
+        await page.GetByLabel("Steps").FillAsync("30");
         await page.GetByLabel("Seed", new PageGetByLabelOptions { Exact = true }).FillAsync("42");
         await StudioBrowser.ScreenshotAsync(page, "studio-form");
 
@@ -38,16 +39,15 @@ public sealed class StudioPageTests(StudioBrowser studio) : IClassFixture<Studio
         await page.GetByLabel("Prompt", new PageGetByLabelOptions { Exact = true }).PressAsync("Control+Enter");
 
         var progress = page.GetByRole(AriaRole.Progressbar, new PageGetByRoleOptions { Name = "Generation progress" });
-        await Expect(progress).ToHaveAttributeAsync("aria-valuenow", "100");
-        // The steps arrived live from the job's event stream, each with a preview of the latents.
+        await Expect(progress).ToHaveAttributeAsync("aria-valuenow", "100", new LocatorAssertionsToHaveAttributeOptions { Timeout = 60_000 });
+        // The steps arrived live from the job's event stream, with previews of the latents.
         var seen = await page.EvaluateAsync<string?[]>("() => window.progressSeen");
-        Assert.Contains("50", seen);
-        Assert.Contains("88", seen);
+        Assert.Contains(seen, value => int.TryParse(value, out var percent) && percent is > 0 and < 100);
         Assert.StartsWith("data:image/jpeg;base64,", await page.Locator("#preview").GetAttributeAsync("src"));
         await Expect(page.GetByRole(AriaRole.Status)).ToHaveTextAsync("Done: 1 image.");
         var result = page.Locator("#results img");
         await Expect(result).ToHaveCountAsync(1);
-        Assert.True(await result.EvaluateAsync<bool>("img => img.complete && img.naturalWidth === 128 && img.naturalHeight === 128"));
+        Assert.True(await result.EvaluateAsync<bool>("img => img.complete && img.naturalWidth === 512 && img.naturalHeight === 512"));
         await Expect(page.Locator("#results figcaption")).ToContainTextAsync("Seed 42");
         await StudioBrowser.ScreenshotAsync(page, "studio-result");
 
@@ -57,8 +57,8 @@ public sealed class StudioPageTests(StudioBrowser studio) : IClassFixture<Studio
         using var client = studio.Server.Client();
         var png = await client.GetByteArrayAsync(source);
         var infotext = PngText.Read(png)["parameters"];
-        Assert.StartsWith("a lighthouse at dusk\nNegative prompt: fog\nSteps: 8, Sampler: ", infotext);
-        Assert.EndsWith(", Seed: 42, Size: 128x128, Model: tiny-sd", infotext);
+        Assert.StartsWith("a lighthouse at dusk\nNegative prompt: fog\nSteps: 30, Sampler: ", infotext);
+        Assert.EndsWith(", Seed: 42, Size: 512x512, Model: tiny-sd", infotext);
     }
 
     [Fact]
@@ -211,6 +211,20 @@ public sealed class StudioPageTests(StudioBrowser studio) : IClassFixture<Studio
         var file = Path.Combine(Path.GetTempPath(), $"studio-start-{Guid.NewGuid():N}.png");
         await File.WriteAllBytesAsync(file, png);
         return file;
+    }
+
+    [Fact]
+    public async Task The_page_is_served_at_the_root_with_a_policy_that_keeps_it_to_this_server()
+    {
+        using var client = studio.Server.Client(null);
+        using var page = await client.GetAsync("/");
+        Assert.Equal(System.Net.HttpStatusCode.OK, page.StatusCode);
+        Assert.Equal("text/html", page.Content.Headers.ContentType?.MediaType);
+        var policy = Assert.Single(page.Headers.GetValues("Content-Security-Policy"));
+        Assert.StartsWith("default-src 'self'; img-src 'self' data: blob:;", policy);
+        Assert.DoesNotContain("http", await page.Content.ReadAsStringAsync(), StringComparison.OrdinalIgnoreCase);
+        using var script = await client.GetAsync("/js/studio.js");
+        Assert.Equal("text/javascript", script.Content.Headers.ContentType?.MediaType);
     }
 
     [Fact]
