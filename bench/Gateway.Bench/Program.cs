@@ -28,6 +28,7 @@ using (var engine = EngineFactory.Create(gateway, NullLoggerFactory.Instance))
 {
     foreach (var (name, value) in await StageBench.RunAsync(engine, model, mode == "quick" ? 5 : 15)) Print(name, value);
     foreach (var (name, value) in await LoraBench.RunAsync(engine, model, mode == "quick" ? 5 : 15)) Print(name, value);
+    foreach (var (name, value) in await PreviewBench.RunAsync(engine, model, mode == "quick" ? 5 : 15)) Print(name, value);
     Console.WriteLine($"execution_provider: {engine.ExecutionProvider}");
 }
 if (mode != "gpu")

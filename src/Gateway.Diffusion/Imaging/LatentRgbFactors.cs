@@ -1,3 +1,4 @@
+using System.Numerics.Tensors;
 using Gateway.Diffusion.Models;
 
 namespace Gateway.Diffusion.Imaging;
@@ -57,32 +58,29 @@ public sealed class LatentRgbFactors
     public static LatentRgbFactors For(ModelFamily family) => family.IsFlux() ? Flux : family.IsXl() ? Sdxl : Sd15;
 
     /// <summary>Planar latents [channels, height, width] of one image to an RGB image of height × width, as ComfyUI's
-    /// Latent2RGBPreviewer: clamp to [-1, 1], then (v + 1)·127.5 rounded.</summary>
+    /// Latent2RGBPreviewer: clamp to [-1, 1], then (v + 1)·127.5 rounded half to even (torch's round).</summary>
     public PixelImage ToImage(ReadOnlySpan<float> latents, int height, int width)
     {
         var plane = height * width;
         if (latents.Length != Channels * plane)
             throw new ArgumentException($"Latents of {Channels}x{height}x{width} have {Channels * plane} values, not {latents.Length}.", nameof(latents));
+        // One vectorised pass per colour and channel over whole planes: a preview is made every step.
+        var colour = new float[plane];
         var image = new PixelImage(width, height);
         var rgba = image.Rgba;
-        for (var p = 0; p < plane; p++)
+        for (var k = 0; k < 3; k++)
         {
-            float r = _bias[0], g = _bias[1], b = _bias[2];
+            colour.AsSpan().Fill(_bias[k]);
             for (var c = 0; c < _factors.Length; c++)
-            {
-                var value = latents[c * plane + p];
-                var row = _factors[c];
-                r += value * row[0];
-                g += value * row[1];
-                b += value * row[2];
-            }
-            rgba[p * 4] = ToByte(r);
-            rgba[p * 4 + 1] = ToByte(g);
-            rgba[p * 4 + 2] = ToByte(b);
-            rgba[p * 4 + 3] = 255;
+                TensorPrimitives.MultiplyAdd(latents.Slice(c * plane, plane), _factors[c][k], colour, colour);
+            TensorPrimitives.Max(colour, -1f, colour);
+            TensorPrimitives.Min(colour, 1f, colour);
+            TensorPrimitives.Add(colour, 1f, colour);
+            TensorPrimitives.Multiply(colour, 127.5f, colour);
+            TensorPrimitives.Round(colour, colour);
+            for (var p = 0; p < plane; p++) rgba[p * 4 + k] = (byte)colour[p];
         }
+        for (var p = 0; p < plane; p++) rgba[p * 4 + 3] = 255;
         return image;
     }
-
-    private static byte ToByte(float value) => (byte)MathF.Round((Math.Clamp(value, -1f, 1f) + 1f) * 127.5f);
 }

@@ -198,7 +198,7 @@ public sealed class ImageEditTests(ImageEditServerFixture fixture)
     }
 
     [Fact]
-    public async Task An_edit_is_a_job_with_an_id_and_a_stream_reports_a_late_error_as_an_error_frame()
+    public async Task Edits_and_variations_are_jobs_and_a_stream_refused_by_the_engine_is_a_plain_400()
     {
         using var client = fixture.Server.Client();
         using var request = new HttpRequestMessage(HttpMethod.Post, EditsPath)
@@ -208,17 +208,33 @@ public sealed class ImageEditTests(ImageEditServerFixture fixture)
         };
         request.Headers.Add("X-Job-Id", "edit-stream-1");
         using var response = await client.SendAsync(request);
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        await AssertError(response, HttpStatusCode.BadRequest, "mask");
         Assert.Equal("edit-stream-1", Assert.Single(response.Headers.GetValues("X-Job-Id")));
-        Assert.Equal("text/event-stream", response.Content.Headers.ContentType?.MediaType);
-        var frames = (await response.Content.ReadAsStringAsync()).Split("\n\n", StringSplitOptions.RemoveEmptyEntries);
-        var error = Assert.Single(frames, f => f.Contains("\"error\"", StringComparison.Ordinal));
-        Assert.Contains("\"param\":\"mask\"", error);
-        Assert.DoesNotContain(frames, f => f.Contains("image_edit.completed", StringComparison.Ordinal));
+
+        using var streamed = await client.PostAsync(EditsPath, Form(("model", "tiny-sd"), ("prompt", "a door"), ("image", GradientPng()),
+            ("stream", "true")));
+        Assert.Equal("text/event-stream", streamed.Content.Headers.ContentType?.MediaType);
+        Assert.Contains("event: image_edit.completed", await streamed.Content.ReadAsStringAsync());
 
         using var variation = await client.PostAsync("/v1/images/variations", Form(("model", "tiny-sd"), ("image", GradientPng())));
         await SuccessOf(variation);
         Assert.StartsWith("openai", Assert.Single(variation.Headers.GetValues("X-Job-Id")));
+    }
+
+    [Fact]
+    public async Task The_sdk_streaming_iterator_receives_the_partial_and_the_completed_edit()
+    {
+        using var form = Form(("model", "tiny-sd"), ("prompt", "a red door"), ("image[]", GradientPng()), ("mask", LeftHalfMaskPng()),
+            ("stream", "true"), ("partial_images", "2"));
+        var body = BinaryContent.Create(BinaryData.FromBytes(await form.ReadAsByteArrayAsync()));
+        var events = new List<(string Type, System.Text.Json.JsonElement Data)>();
+        await foreach (var item in await Images("tiny-sd").GenerateImageEditsStreamingAsync(body, form.Headers.ContentType!.ToString(),
+                           new System.ClientModel.Primitives.RequestOptions()))
+            events.Add((item.EventType, System.Text.Json.JsonDocument.Parse(item.Data.ToString()).RootElement));
+
+        Assert.Equal(["image_edit.partial_image", "image_edit.partial_image", "image_edit.completed"], events.Select(e => e.Type));
+        Assert.All(events, e => Assert.Equal((Size, Size), SizeOf(ImageBytes(e.Data))));
+        Assert.Equal($"{Size}x{Size}", events[2].Data.GetProperty("size").GetString());
     }
 
     [Fact]

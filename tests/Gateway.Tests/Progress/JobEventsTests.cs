@@ -127,8 +127,10 @@ public sealed class JobEventsTests(ProgressServer fixture) : IClassFixture<Progr
         // Nothing happens to a queued job while the holder runs: only pings, every 0.2 s here.
         using var stop = new CancellationTokenSource();
         var next = reader.NextAsync(stop.Token);
-        await Task.Delay(TimeSpan.FromSeconds(1));
+        var until = DateTime.UtcNow.AddSeconds(20);
+        while (!reader.Comments.Contains("ping") && DateTime.UtcNow < until) await Task.Delay(50);
         Assert.Contains("ping", reader.Comments);
+        Assert.False(next.IsCompleted, "only comments while the job waits");
         Assert.Equal(HttpStatusCode.OK, (await client.DeleteAsync("/jobs/ev-beat")).StatusCode);
         var failed = (await next)!;
         Assert.Equal("failed", failed.Type);

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Text;
 using System.Text.Json;
 
@@ -14,8 +15,8 @@ public sealed class SseReader(Stream body) : IDisposable
 {
     private readonly StreamReader _reader = new(body, Encoding.UTF8);
 
-    /// <summary>Comments seen so far (the heartbeat's <c>ping</c>).</summary>
-    public List<string> Comments { get; } = [];
+    /// <summary>Comments seen so far (the heartbeat's <c>ping</c>); a test may read them while a read is pending.</summary>
+    public ConcurrentQueue<string> Comments { get; } = new();
 
     /// <summary>The next event, or null when the server closed the stream.</summary>
     public async Task<SseEvent?> NextAsync(CancellationToken cancel = default)
@@ -32,7 +33,7 @@ public sealed class SseReader(Stream body) : IDisposable
             }
             if (line.StartsWith(':'))
             {
-                Comments.Add(line[1..].Trim());
+                Comments.Enqueue(line[1..].Trim());
                 continue;
             }
             any = true;

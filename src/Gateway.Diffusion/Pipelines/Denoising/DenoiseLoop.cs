@@ -1,5 +1,6 @@
 using System.Numerics.Tensors;
 using Gateway.Diffusion.Onnx;
+using Gateway.Diffusion.Pipelines.Vae;
 using Microsoft.ML.OnnxRuntime;
 
 namespace Gateway.Diffusion.Pipelines.Denoising;
@@ -13,7 +14,7 @@ internal sealed record DenoiseContext(GuidanceMode Guidance, int LatentHeight, i
     RunOptions RunOptions, OnnxClock Clock, StepProgress Progress, IDenoiseStepHook? Hook, CancellationToken CancellationToken)
 {
     /// <summary>Renders the current stage's x₀ estimates for previews.</summary>
-    public required Vae.StagePreviewer Previewer { get; init; }
+    public required StagePreviewer Previewer { get; init; }
 }
 
 /// <summary>
