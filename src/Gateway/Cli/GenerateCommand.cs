@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Gateway.Apis.Shared;
 using Gateway.Diffusion.Control;
 using Gateway.Diffusion.Engine;
 using Gateway.Diffusion.Imaging;
@@ -81,7 +82,8 @@ public static class GenerateCommand
 
             // Relative to the caller's working directory, which `dotnet run --project` keeps; the full path is printed.
             var outPath = Path.GetFullPath(options.OutPath ?? $"gateway-{seed}.{options.Format.Extension()}");
-            var bytes = ImageCodec.Encode(result.Images[0].Image, options.Format, options.Quality);
+            var parameters = GenerationParameters.Of(request, result, 0, size.Width, size.Height);
+            var bytes = new ImageOutput(gateway).Encode(result.Images[0].Image, options.Format, parameters, options.Quality);
             await File.WriteAllBytesAsync(outPath, bytes, cancellationToken);
             stdout.WriteLine($"Wrote {outPath} ({size}, seed {seed}, {result.Steps} steps, guidance {result.Guidance:0.##}, " +
                              $"sampler {result.Sampler}, {started.Elapsed.TotalSeconds:0.00} s)");

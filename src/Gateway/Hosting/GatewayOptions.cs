@@ -60,6 +60,10 @@ public sealed class GatewayOptions
     /// <summary>Milliseconds the worker waits for compatible requests before a run that has room; 0 batches only what already waits.</summary>
     public int BatchWindowMs { get; set; }
 
+    /// <summary>Whether PNG output carries its parameters (prompt, steps, sampler, seed, …) in a <c>tEXt</c> chunk named
+    /// <c>parameters</c>, as A1111 writes them.</summary>
+    public bool PngParameters { get; set; } = true;
+
     /// <summary>Seconds between the <c>: ping</c> comments that keep an idle event stream (SSE) open through proxies.</summary>
     public double EventsHeartbeatSeconds { get; set; } = 15;
 

@@ -49,6 +49,7 @@ public static class GatewayServer
         builder.Services.AddJobsApi(builder.Configuration);
         builder.Services.AddOpenAiApi();
         builder.Services.AddSingleton<Apis.Shared.Metering>();
+        builder.Services.AddSingleton<Apis.Shared.ImageOutput>();
         builder.Services.AddSingleton<Apis.Shared.TrackedJobs>();
         builder.Services.AddGatewaySwagger();
         builder.Services.AddGatewayCors(builder.Configuration);
@@ -74,6 +75,7 @@ public static class GatewayServer
         app.UseMiddleware<ErrorHandlingMiddleware>();
         app.UseGatewayCors();
         app.UseGatewaySwagger();
+        app.UseStudio();
 
         app.MapGet("/healthz", () => Results.Ok(new { status = "ok" }))
             .WithTags("Health").WithSummary("Liveness: 200 {\"status\":\"ok\"} while the process serves HTTP.");
@@ -87,6 +89,7 @@ public static class GatewayServer
             .WithSummary("Readiness: 200 once every model is loaded, else 503; each model's state and load error.")
             .Produces(StatusCodes.Status200OK).Produces(StatusCodes.Status503ServiceUnavailable);
         app.MapImageEndpoints();
+        app.MapImageHistory();
         app.MapHyperbolicApi();
         app.MapOpenAiApi();
         app.MapJobsApi();

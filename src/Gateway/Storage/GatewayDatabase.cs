@@ -65,9 +65,11 @@ public sealed class GatewayDatabase : IDisposable
             file_name  TEXT    PRIMARY KEY,
             owner      TEXT    NOT NULL,
             bytes      INTEGER NOT NULL,
-            created_at TEXT    NOT NULL
+            created_at TEXT    NOT NULL,
+            parameters TEXT
         );
         CREATE INDEX IF NOT EXISTS images_by_age ON images (created_at);
+        CREATE INDEX IF NOT EXISTS images_by_owner ON images (owner, created_at);
         """;
 
     private readonly string _connectionString;
@@ -96,6 +98,7 @@ public sealed class GatewayDatabase : IDisposable
             setup.CommandText = "PRAGMA journal_mode = WAL;" + Schema;
             setup.ExecuteNonQuery();
             AddColumnIfMissing(connection, "jobs", "prompt", "TEXT NOT NULL DEFAULT ''");
+            AddColumnIfMissing(connection, "images", "parameters", "TEXT");
         }
         catch (Exception e) when (e is SqliteException or StorageUnavailableException)
         {

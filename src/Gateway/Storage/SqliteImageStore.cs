@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using Gateway.Diffusion.Imaging;
+using Gateway.Diffusion.Pipelines;
 using Gateway.Hosting;
 
 namespace Gateway.Storage;
@@ -34,8 +35,8 @@ public sealed class SqliteImageStore : IImageStore
         await _database.WriteAsync(write => write.Commit());
     }
 
-    public async Task<StoredImage> SaveAsync(byte[] bytes, ImageFormat format, string owner, CancellationToken cancellationToken,
-        Action<SqliteSession, StoredImage>? alongside = null)
+    public async Task<StoredImage> SaveAsync(byte[] bytes, ImageFormat format, string owner, GenerationParameters? parameters,
+        CancellationToken cancellationToken, Action<SqliteSession, StoredImage>? alongside = null)
     {
         EnsureFolder();
         var id = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
@@ -55,14 +56,15 @@ public sealed class SqliteImageStore : IImageStore
             throw;
         }
 
-        var image = new StoredImage(id, fileName, format, owner, _time.GetUtcNow(), bytes.Length);
+        var image = new StoredImage(id, fileName, format, owner, _time.GetUtcNow(), bytes.Length) { Parameters = parameters };
         List<string> evicted;
         try
         {
             evicted = await _database.WriteAsync(write =>
             {
-                write.Execute("INSERT INTO images (file_name, owner, bytes, created_at) VALUES ($file, $owner, $bytes, $at)",
-                    ("$file", fileName), ("$owner", owner), ("$bytes", bytes.LongLength), ("$at", Timestamps.ToText(image.CreatedAt)));
+                write.Execute("INSERT INTO images (file_name, owner, bytes, created_at, parameters) VALUES ($file, $owner, $bytes, $at, $parameters)",
+                    ("$file", fileName), ("$owner", owner), ("$bytes", bytes.LongLength), ("$at", Timestamps.ToText(image.CreatedAt)),
+                    ("$parameters", parameters?.ToJson()));
                 alongside?.Invoke(write, image);
                 var excess = RemoveBeyondTotalSize(write, keep: fileName);
                 write.Commit();
@@ -76,6 +78,36 @@ public sealed class SqliteImageStore : IImageStore
         }
         DeleteFiles(evicted);
         return image;
+    }
+
+    public IReadOnlyList<StoredImage>? History(string owner, int limit, string? afterId)
+    {
+        using var read = _database.Read();
+        string? after = null;
+        if (afterId is not null)
+        {
+            if (afterId.Length != 32 || !afterId.All(char.IsAsciiHexDigitLower)) return null;
+            var cursor = read.Query("SELECT created_at, file_name FROM images WHERE owner = $owner AND substr(file_name, 1, 32) = $id",
+                r => (At: r.GetString(0), File: r.GetString(1)), ("$owner", owner), ("$id", afterId));
+            if (cursor.Count == 0) return null;
+            (after, afterId) = cursor[0];
+        }
+        // Ties on the timestamp are ordered by file name, so paging never skips or repeats an image.
+        return read.Query("""
+            SELECT file_name, created_at, bytes, parameters FROM images
+            WHERE owner = $owner AND ($after IS NULL OR created_at < $after OR (created_at = $after AND file_name < $file))
+            ORDER BY created_at DESC, file_name DESC LIMIT $limit
+            """,
+            r =>
+            {
+                var fileName = r.GetString(0);
+                IsStoredName(fileName, out var format);
+                return new StoredImage(fileName[..32], fileName, format, owner, Timestamps.Parse(r.GetString(1)), r.GetInt64(2))
+                {
+                    Parameters = r.IsDBNull(3) ? null : GenerationParameters.FromJson(r.GetString(3)),
+                };
+            },
+            ("$owner", owner), ("$after", after), ("$file", afterId), ("$limit", limit));
     }
 
     public Stream? OpenRead(string fileName, out ImageFormat format)

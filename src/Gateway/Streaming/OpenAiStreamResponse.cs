@@ -15,7 +15,8 @@ namespace Gateway.Streaming;
 public static class OpenAiStreamResponse
 {
     public static async Task RunAsync(HttpContext http, TrackedJob job, string prefix, OpenAiStreamSettings settings, int partialImages,
-        TimeSpan heartbeatInterval, Func<Task<GenerationResult>> generate, Func<PixelImage, byte[]> encode)
+        TimeSpan heartbeatInterval, Func<Task<GenerationResult>> generate, Func<PixelImage, byte[]> encodePartial,
+        Func<GenerationResult, int, byte[]> encodeCompleted)
     {
         var cancel = http.RequestAborted;
         using var subscription = job.Feed.Subscribe(decodeAt: partialImages > 0 ? PartialImageSchedule.For(partialImages) : null);
@@ -37,13 +38,13 @@ public static class OpenAiStreamResponse
                 while (subscription.Events.TryRead(out var e))
                 {
                     if (e is StepEvent { Decoded: { } partial } && partialIndex < partialImages)
-                        await stream.WritePartialAsync(await Task.Run(() => encode(partial), cancel), partialIndex++, cancel);
+                        await stream.WritePartialAsync(await Task.Run(() => encodePartial(partial), cancel), partialIndex++, cancel);
                 }
                 if (first == generation || !await next) break;
             }
             var result = await generation;
-            foreach (var image in result.Images)
-                await stream.WriteCompletedAsync(await Task.Run(() => encode(image.Image), cancel), cancel);
+            for (var i = 0; i < result.Images.Count; i++)
+                await stream.WriteCompletedAsync(await Task.Run(() => encodeCompleted(result, i), cancel), cancel);
             job.Succeed(null);
         }
         catch (Exception e) when (!cancel.IsCancellationRequested)

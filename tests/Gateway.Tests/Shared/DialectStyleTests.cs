@@ -1,6 +1,8 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Gateway.Diffusion.Imaging;
+using Gateway.Diffusion.Tests.Imaging;
 using Gateway.Tests.Support;
 
 namespace Gateway.Tests.Shared;
@@ -88,16 +90,19 @@ public sealed class DialectStyleTests : IAsyncLifetime
     public async Task The_job_api_takes_a_64_bit_seed_whose_noise_is_that_of_its_low_32_bits()
     {
         var large = (1L << 32) + 7;
-        var bytes = new List<byte[]>();
+        var pixels = new List<byte[]>();
         foreach (var (id, seed) in new[] { ("low", 7L), ("high", large) })
         {
             using var response = await Client.PostAsJsonAsync(Jobs, Body(Jobs, ("job_id", id), ("seed", seed)));
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-            Assert.Equal(seed.ToString(System.Globalization.CultureInfo.InvariantCulture), response.Headers.GetValues("X-Seed").Single());
-            var url = await response.Content.ReadFromJsonAsync<string>();
-            bytes.Add(await Client.GetByteArrayAsync(url));
+            var sent = seed.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            Assert.Equal(sent, response.Headers.GetValues("X-Seed").Single());
+            var png = await Client.GetByteArrayAsync(await response.Content.ReadFromJsonAsync<string>());
+            // The same pixels; the PNG's parameters name the seed as sent.
+            Assert.Contains($", Seed: {sent}, ", PngText.Read(png)["parameters"]);
+            pixels.Add(ImageCodec.Decode(png, new ImageDecodeLimits()).Rgba);
         }
-        Assert.Equal(bytes[0], bytes[1]);
+        Assert.Equal(pixels[0], pixels[1]);
     }
 
     [Fact]

@@ -45,4 +45,40 @@ public sealed class DatabaseUpgradeTests
             Directory.Delete(dir, recursive: true);
         }
     }
+
+    [Fact]
+    public void A_database_from_before_the_parameters_column_gets_it_and_keeps_its_images()
+    {
+        var dir = Directory.CreateTempSubdirectory("gateway-upgrade-").FullName;
+        try
+        {
+            var file = Path.Combine(dir, GatewayDatabase.FileName);
+            using (var old = new SqliteConnection($"Data Source={file};Pooling=False"))
+            {
+                old.Open();
+                using var create = old.CreateCommand();
+                // The images table as the previous version created it.
+                create.CommandText = """
+                    CREATE TABLE images (file_name TEXT PRIMARY KEY, owner TEXT NOT NULL, bytes INTEGER NOT NULL, created_at TEXT NOT NULL);
+                    INSERT INTO images VALUES ('0123456789abcdef0123456789abcdef.png', 'k', 10, '2026-12-01T00:00:00.000Z');
+                    """;
+                create.ExecuteNonQuery();
+            }
+
+            using (new GatewayDatabase(dir)) { }
+
+            using var check = new SqliteConnection($"Data Source={file};Pooling=False");
+            check.Open();
+            using var query = check.CreateCommand();
+            query.CommandText = "SELECT file_name, parameters IS NULL FROM images";
+            using var reader = query.ExecuteReader();
+            Assert.True(reader.Read());
+            Assert.Equal(("0123456789abcdef0123456789abcdef.png", true), (reader.GetString(0), reader.GetBoolean(1)));
+        }
+        finally
+        {
+            SqliteConnection.ClearAllPools();
+            Directory.Delete(dir, recursive: true);
+        }
+    }
 }

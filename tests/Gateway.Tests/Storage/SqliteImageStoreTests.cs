@@ -27,7 +27,7 @@ public sealed class SqliteImageStoreTests : IDisposable
 
     private async Task<StoredImage> SaveAsync(SqliteImageStore store, int bytes = ImageBytes)
     {
-        var image = await store.SaveAsync(new byte[bytes], ImageFormat.Png, "key-1", CancellationToken.None);
+        var image = await store.SaveAsync(new byte[bytes], ImageFormat.Png, "key-1", null, CancellationToken.None);
         _clock.Now += TimeSpan.FromMinutes(1);
         return image;
     }
@@ -117,7 +117,7 @@ public sealed class SqliteImageStoreTests : IDisposable
     {
         var store = Store();
         await Assert.ThrowsAsync<InvalidOperationException>(() =>
-            store.SaveAsync(new byte[ImageBytes], ImageFormat.Png, "key-1", CancellationToken.None,
+            store.SaveAsync(new byte[ImageBytes], ImageFormat.Png, "key-1", null, CancellationToken.None,
                 (_, _) => throw new InvalidOperationException("the job's record failed")));
         Assert.Empty(Directory.EnumerateFiles(Path.Combine(_data, "images")));
     }

@@ -2,10 +2,12 @@ using Gateway.Apis.Shared;
 using Gateway.Auth;
 using Gateway.Diffusion.Engine;
 using Gateway.Diffusion.Imaging;
+using Gateway.Diffusion.Pipelines;
 using Gateway.Diffusion.Prompts;
 using Gateway.Diffusion.Schedulers;
 using Gateway.Errors;
 using Gateway.Hosting;
+using Gateway.Storage;
 
 namespace Gateway.Apis.Hyperbolic;
 
@@ -14,6 +16,11 @@ public static class HyperbolicApi
 {
     /// <summary>What runs every request, whichever of <see cref="HyperbolicRequest.Backends"/> it names.</summary>
     public const string Backend = "onnxruntime";
+
+    private static readonly string[] ResponseFormats = ["b64_json", "url"];
+
+    /// <summary>How the images leave: encoded with their parameters, and stored when the client asks for URLs.</summary>
+    private sealed record Delivery(ImageOutput Output, IImageStore Store, ImageUrls Urls);
 
     public static IEndpointRouteBuilder MapHyperbolicApi(this IEndpointRouteBuilder app)
     {
@@ -59,7 +66,8 @@ public static class HyperbolicApi
     }
 
     private static async Task<HyperbolicGenerationResponse> GenerateAsync(
-        HttpContext context, DiffusionEngine engine, GatewayOptions options, Metering metering, TrackedJobs tracked)
+        HttpContext context, DiffusionEngine engine, GatewayOptions options, Metering metering, TrackedJobs tracked,
+        ImageOutput output, IImageStore store, ImageUrls urls)
     {
         var cancel = context.RequestAborted;
         EngineParamNames.Use(context, EngineParamNames.Hyperbolic);
@@ -67,8 +75,8 @@ public static class HyperbolicApi
         using var job = DialectJobs.Begin(context, tracked, "hyperbolic", scheduling);
         try
         {
-            var response = await RunAsync(context, engine, options, metering, job, cancel);
-            job.Succeed(null);
+            var response = await RunAsync(context, engine, options, metering, new Delivery(output, store, urls), job, cancel);
+            job.Succeed(response.Images[0].Url);
             return response;
         }
         catch (Exception e)
@@ -80,18 +88,36 @@ public static class HyperbolicApi
     }
 
     private static async Task<HyperbolicGenerationResponse> RunAsync(
-        HttpContext context, DiffusionEngine engine, GatewayOptions options, Metering metering, TrackedJob job, CancellationToken cancel)
+        HttpContext context, DiffusionEngine engine, GatewayOptions options, Metering metering, Delivery delivery, TrackedJob job,
+        CancellationToken cancel)
     {
         var body = await JsonFields.ReadBodyAsync(context.Request, options.MaxRequestBytes, cancel);
+        // A Gateway extension, named as in the OpenAI dialect: "url" stores the images (in the key's history) instead of
+        // sending them inline.
+        var asUrl = body.Choice("response_format", ResponseFormats) == "url";
         var request = HyperbolicRequest.Read(body, engine.Catalog);
         var model = DialectModels.Find(engine.Catalog, request.Model, "model_name");
         var steps = request.Steps ?? HyperbolicRequest.DefaultSteps;
+        // Broken storage answers 503 before the generation, not after it.
+        if (asUrl) await delivery.Store.EnsureWritableAsync();
         var price = Metering.Price(request.Width, request.Height, steps, model.CreditMultiplier, request.ImageCount);
         var result = await metering.RunAsync(context, "hyperbolic", request, request.Width, request.Height, steps, price,
             () => engine.GenerateAsync(request, job.Options, job.Feed, job.Token));
-        var encoded = await DialectImages.EncodeAsync(result.Images.Select(image => image.Image),
-            image => ImageCodec.Encode(image, ImageFormat.Png), cancel);
-        var images = result.Images.Select((image, index) => new HyperbolicImage(encoded[index], index, image.Seed)).ToList();
+        var parameters = result.Images.Select((_, i) => GenerationParameters.Of(request, result, i, request.Width, request.Height)).ToList();
+        var encoded = await DialectImages.EncodeAsync(result.Images.Select((image, i) => (Pixels: image.Image, Parameters: parameters[i])),
+            image => delivery.Output.Encode(image.Pixels, ImageFormat.Png, image.Parameters), cancel);
+        var images = new List<HyperbolicImage>(encoded.Length);
+        for (var i = 0; i < encoded.Length; i++)
+        {
+            var seed = result.Images[i].Seed;
+            images.Add(asUrl
+                ? new HyperbolicImage(null, i, seed)
+                {
+                    Url = delivery.Urls.For(context.Request,
+                        (await delivery.Store.SaveAsync(encoded[i], ImageFormat.Png, context.ClientId(), parameters[i], cancel)).FileName),
+                }
+                : new HyperbolicImage(encoded[i], i, seed));
+        }
         DialectResponse.SetSeed(context, result.Images[0].Seed);
         DialectResponse.SetWarnings(context, result.Warnings);
         return new HyperbolicGenerationResponse(images, Math.Round(result.Timings.Total.TotalSeconds, 3), Backend);

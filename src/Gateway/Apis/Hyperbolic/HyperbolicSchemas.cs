@@ -30,13 +30,20 @@ public sealed record HyperbolicGenerationRequestSchema(
     [property: JsonPropertyName("control_guidance_end")] double? ControlGuidanceEnd,
     [property: JsonPropertyName("controlnet_canny_low")] int? ControlnetCannyLow,
     [property: JsonPropertyName("controlnet_canny_high")] int? ControlnetCannyHigh,
-    [property: JsonPropertyName("loras")] IReadOnlyDictionary<string, double>? Loras);
+    [property: JsonPropertyName("loras")] IReadOnlyDictionary<string, double>? Loras,
+    [property: JsonPropertyName("response_format")] string? ResponseFormat);
 
-/// <summary>One image: PNG (base64 in JSON), its place in the request and the seed that reproduces it alone.</summary>
+/// <summary>One image: PNG (base64 in JSON, or with <c>response_format: "url"</c> the stored image's <see cref="Url"/>), its
+/// place in the request and the seed that reproduces it alone.</summary>
 public sealed record HyperbolicImage(
-    [property: JsonPropertyName("image")] byte[] Image,
+    [property: JsonPropertyName("image")] byte[]? Image,
     [property: JsonPropertyName("index")] int Index,
-    [property: JsonPropertyName("random_seed")] ulong RandomSeed);
+    [property: JsonPropertyName("random_seed")] ulong RandomSeed)
+{
+    [JsonPropertyName("url")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Url { get; init; }
+}
 
 /// <summary><c>inference_time</c> is the seconds the engine spent on the generation, queueing excluded;
 /// <c>backend</c> names what ran it, whichever Hyperbolic backend was asked for.</summary>

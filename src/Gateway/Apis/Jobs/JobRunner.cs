@@ -16,7 +16,7 @@ namespace Gateway.Apis.Jobs;
 /// </summary>
 public sealed class JobRunner(
     DiffusionEngine engine, JobStore jobs, ActiveJobs active, TrackedJobs tracked, CreditLedger credits, IImageStore images,
-    GatewayDatabase database, ILogger<JobRunner> logger)
+    GatewayDatabase database, ImageOutput output, ILogger<JobRunner> logger)
 {
     /// <summary>The stored image, or an exception the error middleware answers. The job's events end with the
     /// image's URL, made by <paramref name="urlOf"/> from its file name.</summary>
@@ -85,8 +85,9 @@ public sealed class JobRunner(
             submission.Credits, Timestamps.ToText(outcome.FinishedAt));
         try
         {
-            var png = ImageCodec.Encode(result.Images[0].Image, ImageFormat.Png);
-            return await images.SaveAsync(png, ImageFormat.Png, job.Owner, CancellationToken.None, (write, image) =>
+            var parameters = GenerationParameters.Of(request, result, 0, request.Width, request.Height);
+            var png = output.Encode(result.Images[0].Image, ImageFormat.Png, parameters);
+            return await images.SaveAsync(png, ImageFormat.Png, job.Owner, parameters, CancellationToken.None, (write, image) =>
             {
                 JobStore.Finish(write, job.Owner, job.JobId, outcome with { ImageFile = image.FileName });
                 CreditLedger.Charge(write, charge);

@@ -21,15 +21,15 @@ public static class ImageEditEndpoint
     public const string InpaintMethodHeader = "X-Inpaint-Method";
 
     public static Task<IResult> EditAsync(HttpContext http, DiffusionEngine engine, IImageStore store, OpenAiSettings settings,
-        Metering metering, ImageUrls urls, TrackedJobs tracked, GatewayOptions gateway) =>
-        HandleAsync(http, new Services(engine, store, settings, metering, urls, gateway), tracked, variation: false);
+        Metering metering, ImageUrls urls, TrackedJobs tracked, GatewayOptions gateway, ImageOutput output) =>
+        HandleAsync(http, new Services(engine, store, settings, metering, urls, gateway, output), tracked, variation: false);
 
     public static Task<IResult> VariationAsync(HttpContext http, DiffusionEngine engine, IImageStore store, OpenAiSettings settings,
-        Metering metering, ImageUrls urls, TrackedJobs tracked, GatewayOptions gateway) =>
-        HandleAsync(http, new Services(engine, store, settings, metering, urls, gateway), tracked, variation: true);
+        Metering metering, ImageUrls urls, TrackedJobs tracked, GatewayOptions gateway, ImageOutput output) =>
+        HandleAsync(http, new Services(engine, store, settings, metering, urls, gateway, output), tracked, variation: true);
 
     private sealed record Services(DiffusionEngine Engine, IImageStore Store, OpenAiSettings Settings, Metering Metering, ImageUrls Urls,
-        GatewayOptions Gateway);
+        GatewayOptions Gateway, ImageOutput Output);
 
     private static async Task<IResult> HandleAsync(HttpContext http, Services services, TrackedJobs tracked, bool variation)
     {
@@ -51,7 +51,7 @@ public static class ImageEditEndpoint
     {
         // The client's disconnect cancels the body read, the queued or running generation and the encoding.
         var cancel = http.RequestAborted;
-        var (engine, store, settings, metering, urls, gateway) = services;
+        var (engine, store, settings, metering, urls, gateway, output) = services;
         var form = await FormFields.ReadBodyAsync(http.Request, gateway.MaxRequestBytes, ImageEditFields.MaxTextBytes, cancel);
         var call = variation ? ImageEditFields.ReadVariation(form, settings.DefaultModel) : ImageEditFields.ReadEdit(form, settings.DefaultModel);
         var model = DialectModels.Find(engine.Catalog, call.Model, "model");
@@ -84,18 +84,21 @@ public static class ImageEditEndpoint
                 http.Response.Headers[InpaintMethodHeader] = method == InpaintMethod.InpaintModel ? "inpaint-model" : "masked-img2img";
             return result;
         }
-        byte[] Encode(PixelImage generated) => ImageCodec.Encode(ImageCodec.Resize(generated, size.Width, size.Height), call.OutputFormat);
+        byte[] EncodePartial(PixelImage generated) => ImageCodec.Encode(ImageCodec.Resize(generated, size.Width, size.Height), call.OutputFormat);
+        GenerationParameters ParametersOf(GenerationResult result, int index) => GenerationParameters.Of(request, result, index, size.Width, size.Height);
+        byte[] Encode(GenerationResult result, int index) =>
+            output.Encode(ImageCodec.Resize(result.Images[index].Image, size.Width, size.Height), call.OutputFormat, ParametersOf(result, index));
 
         if (call.Stream)
         {
             DialectResponse.SetSeed(http, call.Seed);
             var streaming = new OpenAiStreamSettings($"{size.Width}x{size.Height}", call.OutputFormat.ToString().ToLowerInvariant());
             await OpenAiStreamResponse.RunAsync(http, job, OpenAiImageStream.EditPrefix, streaming, call.PartialImages,
-                TimeSpan.FromSeconds(Math.Max(0.05, gateway.EventsHeartbeatSeconds)), Generate, Encode);
+                TimeSpan.FromSeconds(Math.Max(0.05, gateway.EventsHeartbeatSeconds)), Generate, EncodePartial, Encode);
             return Results.Empty;
         }
 
-        var data = await ImageResponses.DataAsync(http, await Generate(), Encode, call.OutputFormat, call.ResponseAsUrl, store, urls);
+        var data = await ImageResponses.DataAsync(http, await Generate(), ParametersOf, Encode, call.OutputFormat, call.ResponseAsUrl, store, urls);
         job.Succeed(data[0].Url);
         return Results.Json(new ImageGenerationResponse(DateTimeOffset.UtcNow.ToUnixTimeSeconds(), data));
     }

@@ -16,13 +16,13 @@ namespace Gateway.Apis.OpenAi;
 public static class ImageGenerationEndpoint
 {
     public static async Task<IResult> HandleAsync(HttpContext http, DiffusionEngine engine, IImageStore store, OpenAiSettings settings,
-        Metering metering, ImageUrls urls, TrackedJobs tracked, GatewayOptions gateway)
+        Metering metering, ImageUrls urls, TrackedJobs tracked, GatewayOptions gateway, ImageOutput output)
     {
         EngineParamNames.Use(http, EngineParamNames.OpenAi);
         using var job = DialectJobs.Begin(http, tracked, "openai", new GenerationOptions { Client = http.ClientId() });
         try
         {
-            return await RunAsync(http, engine, store, settings, metering, urls, job, gateway);
+            return await RunAsync(http, engine, store, settings, metering, urls, job, gateway, output);
         }
         catch (Exception e)
         {
@@ -33,7 +33,7 @@ public static class ImageGenerationEndpoint
     }
 
     private static async Task<IResult> RunAsync(HttpContext http, DiffusionEngine engine, IImageStore store, OpenAiSettings settings,
-        Metering metering, ImageUrls urls, TrackedJob job, GatewayOptions gateway)
+        Metering metering, ImageUrls urls, TrackedJob job, GatewayOptions gateway, ImageOutput output)
     {
         // The client's disconnect cancels the body read, the queued or running generation and the encoding.
         var cancel = http.RequestAborted;
@@ -68,18 +68,21 @@ public static class ImageGenerationEndpoint
         var price = Metering.Price(size.Width, size.Height, model.DefaultSteps, model.CreditMultiplier, call.Count);
         Task<GenerationResult> Generate() => metering.RunAsync(http, "openai", request, size.Width, size.Height, model.DefaultSteps, price,
             () => engine.GenerateAsync(request, job.Options, job.Feed, job.Token));
-        byte[] Encode(PixelImage image) => ImageCodec.Encode(ImageCodec.Resize(image, size.Width, size.Height), call.OutputFormat);
+        byte[] EncodePartial(PixelImage image) => ImageCodec.Encode(ImageCodec.Resize(image, size.Width, size.Height), call.OutputFormat);
+        GenerationParameters ParametersOf(GenerationResult result, int index) => GenerationParameters.Of(request, result, index, size.Width, size.Height);
+        byte[] Encode(GenerationResult result, int index) =>
+            output.Encode(ImageCodec.Resize(result.Images[index].Image, size.Width, size.Height), call.OutputFormat, ParametersOf(result, index));
 
         if (call.Stream)
         {
             DialectResponse.SetSeed(http, call.Seed);
             var streaming = new OpenAiStreamSettings($"{size.Width}x{size.Height}", call.OutputFormat.ToString().ToLowerInvariant());
             await OpenAiStreamResponse.RunAsync(http, job, OpenAiImageStream.GenerationPrefix, streaming, call.PartialImages,
-                TimeSpan.FromSeconds(Math.Max(0.05, gateway.EventsHeartbeatSeconds)), Generate, Encode);
+                TimeSpan.FromSeconds(Math.Max(0.05, gateway.EventsHeartbeatSeconds)), Generate, EncodePartial, Encode);
             return Results.Empty;
         }
 
-        var data = await ImageResponses.DataAsync(http, await Generate(), Encode, call.OutputFormat, call.ResponseAsUrl, store, urls);
+        var data = await ImageResponses.DataAsync(http, await Generate(), ParametersOf, Encode, call.OutputFormat, call.ResponseAsUrl, store, urls);
         job.Succeed(data[0].Url);
         return Results.Json(new ImageGenerationResponse(DateTimeOffset.UtcNow.ToUnixTimeSeconds(), data));
     }

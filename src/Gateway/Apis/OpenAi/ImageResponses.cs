@@ -10,17 +10,18 @@ namespace Gateway.Apis.OpenAi;
 /// stored and linked, with the seeds and warnings in headers.</summary>
 public static class ImageResponses
 {
-    public static async Task<List<GeneratedImageData>> DataAsync(HttpContext http, GenerationResult result, Func<PixelImage, byte[]> encode,
+    public static async Task<List<GeneratedImageData>> DataAsync(HttpContext http, GenerationResult result,
+        Func<GenerationResult, int, GenerationParameters> parametersOf, Func<GenerationResult, int, byte[]> encode,
         ImageFormat format, bool asUrl, IImageStore store, ImageUrls urls)
     {
         var cancel = http.RequestAborted;
-        var encoded = await DialectImages.EncodeAsync(result.Images.Select(image => image.Image), encode, cancel);
+        var encoded = await DialectImages.EncodeAsync(Enumerable.Range(0, result.Images.Count), index => encode(result, index), cancel);
         var data = new List<GeneratedImageData>(encoded.Length);
         for (var i = 0; i < encoded.Length; i++)
         {
             var seed = result.Images[i].Seed;
             data.Add(asUrl
-                ? new GeneratedImageData(null, urls.For(http.Request, (await store.SaveAsync(encoded[i], format, http.ClientId(), cancel)).FileName), "", seed)
+                ? new GeneratedImageData(null, urls.For(http.Request, (await store.SaveAsync(encoded[i], format, http.ClientId(), parametersOf(result, i), cancel)).FileName), "", seed)
                 : new GeneratedImageData(encoded[i], null, "", seed));
         }
         DialectResponse.SetSeed(http, result.Images[0].Seed);
