@@ -84,22 +84,8 @@ public static class ImageEditEndpoint
                 http.Response.Headers[InpaintMethodHeader] = method == InpaintMethod.InpaintModel ? "inpaint-model" : "masked-img2img";
             return result;
         }
-        byte[] EncodePartial(PixelImage generated) => ImageCodec.Encode(ImageCodec.Resize(generated, size.Width, size.Height), call.OutputFormat);
-        GenerationParameters ParametersOf(GenerationResult result, int index) => GenerationParameters.Of(request, result, index, size.Width, size.Height);
-        byte[] Encode(GenerationResult result, int index) =>
-            output.Encode(ImageCodec.Resize(result.Images[index].Image, size.Width, size.Height), call.OutputFormat, ParametersOf(result, index));
-
-        if (call.Stream)
-        {
-            DialectResponse.SetSeed(http, call.Seed);
-            var streaming = new OpenAiStreamSettings($"{size.Width}x{size.Height}", call.OutputFormat.ToString().ToLowerInvariant());
-            await OpenAiStreamResponse.RunAsync(http, job, OpenAiImageStream.EditPrefix, streaming, call.PartialImages,
-                TimeSpan.FromSeconds(Math.Max(0.05, gateway.EventsHeartbeatSeconds)), Generate, EncodePartial, Encode);
-            return Results.Empty;
-        }
-
-        var data = await ImageResponses.DataAsync(http, await Generate(), ParametersOf, Encode, call.OutputFormat, call.ResponseAsUrl, store, urls);
-        job.Succeed(data[0].Url);
-        return Results.Json(new ImageGenerationResponse(DateTimeOffset.UtcNow.ToUnixTimeSeconds(), data));
+        var answer = new ImageAnswer(OpenAiImageStream.EditPrefix, call.Stream, call.PartialImages, call.Seed, call.OutputFormat,
+            call.ResponseAsUrl, size.Width, size.Height);
+        return await ImageResponses.AnswerAsync(http, job, request, answer, Generate, output, store, urls, gateway);
     }
 }

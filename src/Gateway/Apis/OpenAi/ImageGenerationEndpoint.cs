@@ -68,22 +68,8 @@ public static class ImageGenerationEndpoint
         var price = Metering.Price(size.Width, size.Height, model.DefaultSteps, model.CreditMultiplier, call.Count);
         Task<GenerationResult> Generate() => metering.RunAsync(http, "openai", request, size.Width, size.Height, model.DefaultSteps, price,
             () => engine.GenerateAsync(request, job.Options, job.Feed, job.Token));
-        byte[] EncodePartial(PixelImage image) => ImageCodec.Encode(ImageCodec.Resize(image, size.Width, size.Height), call.OutputFormat);
-        GenerationParameters ParametersOf(GenerationResult result, int index) => GenerationParameters.Of(request, result, index, size.Width, size.Height);
-        byte[] Encode(GenerationResult result, int index) =>
-            output.Encode(ImageCodec.Resize(result.Images[index].Image, size.Width, size.Height), call.OutputFormat, ParametersOf(result, index));
-
-        if (call.Stream)
-        {
-            DialectResponse.SetSeed(http, call.Seed);
-            var streaming = new OpenAiStreamSettings($"{size.Width}x{size.Height}", call.OutputFormat.ToString().ToLowerInvariant());
-            await OpenAiStreamResponse.RunAsync(http, job, OpenAiImageStream.GenerationPrefix, streaming, call.PartialImages,
-                TimeSpan.FromSeconds(Math.Max(0.05, gateway.EventsHeartbeatSeconds)), Generate, EncodePartial, Encode);
-            return Results.Empty;
-        }
-
-        var data = await ImageResponses.DataAsync(http, await Generate(), ParametersOf, Encode, call.OutputFormat, call.ResponseAsUrl, store, urls);
-        job.Succeed(data[0].Url);
-        return Results.Json(new ImageGenerationResponse(DateTimeOffset.UtcNow.ToUnixTimeSeconds(), data));
+        var answer = new ImageAnswer(OpenAiImageStream.GenerationPrefix, call.Stream, call.PartialImages, call.Seed, call.OutputFormat,
+            call.ResponseAsUrl, size.Width, size.Height);
+        return await ImageResponses.AnswerAsync(http, job, request, answer, Generate, output, store, urls, gateway);
     }
 }
