@@ -35,6 +35,8 @@ if (mode != "gpu")
     foreach (var (name, value) in await ArenaBench.RunAsync(gateway, model, mode == "quick" ? 7 : 21)) Print(name, value);
 if (mode != "gpu")
     foreach (var (name, value) in CodecBench.Run(mode == "quick" ? 7 : 21)) Print(name, value);
+if (mode != "gpu")
+    foreach (var (name, value) in await ClusterBench.RunAsync(models, model, mode == "quick" ? 24 : 64)) Print(name, value);
 
 await using (var http = await HttpBench.StartAsync(models, model))
 {

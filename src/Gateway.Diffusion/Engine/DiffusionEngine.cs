@@ -14,7 +14,7 @@ namespace Gateway.Diffusion.Engine;
 /// The engine's front door, and the only owner of ONNX Runtime sessions: a model registry, admission to a bounded
 /// queue (priority order, fair between clients, deadlines, cancellation) and one worker that runs what waits.
 /// </summary>
-public sealed class DiffusionEngine : IDisposable
+public sealed class DiffusionEngine : IGenerationService, IDisposable
 {
     private readonly OnnxSessionFactory _sessions;
     private readonly ModelRegistry _models;
@@ -25,6 +25,7 @@ public sealed class DiffusionEngine : IDisposable
     private readonly ControlNetRegistry _controlNets;
     private readonly int? _maxBatchImages;
     private readonly long _maxPixelsPerRequest;
+    private readonly IReadOnlySet<string>? _loadModels;
     private bool _disposed;
     private volatile bool _loadingAll;
 
@@ -33,6 +34,7 @@ public sealed class DiffusionEngine : IDisposable
         _sessions = sessions;
         _maxBatchImages = options.MaxBatchImages is { } max ? Math.Max(1, max) : null;
         _maxPixelsPerRequest = Math.Max(64 * 64, options.MaxPixelsPerRequest);
+        _loadModels = options.LoadModels;
         _models = new ModelRegistry(catalog, sessions, loggers.CreateLogger<DiffusionEngine>());
         _admission = new Admission(catalog, _queue, Math.Max(0, options.MaxQueueLength));
         _loraVariants = new LoraVariants(sessions, options.MaxLoraVariants, loggers.CreateLogger<DiffusionEngine>());
@@ -47,9 +49,24 @@ public sealed class DiffusionEngine : IDisposable
     /// <summary>The catalog's models in catalog order, with their load state.</summary>
     public IReadOnlyList<ModelStatus> Models => _models.Models;
 
-    /// <summary>True once every catalog model (and, under <see cref="LoadAll"/>, every ControlNet) has finished loading,
-    /// successfully or not, and at least one model serves.</summary>
-    public bool IsReady => !_loadingAll && Models.All(m => m.State is ModelState.Ready or ModelState.Failed) && Models.Any(m => m.State == ModelState.Ready);
+    /// <summary>True once every model this engine loads (and, under <see cref="LoadAll"/>, every ControlNet) has finished
+    /// loading, successfully or not, and at least one model serves; an engine told to load none is ready at once.</summary>
+    public bool IsReady
+    {
+        get
+        {
+            if (_loadingAll) return false;
+            var selected = Models.Where(m => Selected(m.Entry.Id)).ToList();
+            return selected.All(m => m.State is ModelState.Ready or ModelState.Failed) &&
+                   (selected.Count == 0 || selected.Any(m => m.State == ModelState.Ready));
+        }
+    }
+
+    /// <summary>The ids of the models that serve now.</summary>
+    public IReadOnlyList<string> ReadyModels => Models.Where(m => m.State == ModelState.Ready).Select(m => m.Entry.Id).ToList();
+
+    /// <summary>Most images one run denoises together: the configured limit, or the execution provider's default.</summary>
+    public int BatchLimit => MaxBatchImages;
 
     /// <summary>Runs, images, and the time spent inside ONNX Runtime and running at all, since the engine started.</summary>
     public EngineStatistics Statistics => _worker.Statistics;
@@ -76,8 +93,8 @@ public sealed class DiffusionEngine : IDisposable
     public (bool Ready, string? Error) ControlNetState(string id) =>
         (_controlNets.IsReady(id), _controlNets.Failures.TryGetValue(id, out var error) ? error : null);
 
-    /// <summary>Loads every catalog model, then the ControlNets they can use; one that fails is logged and marked
-    /// failed, the others still serve.</summary>
+    /// <summary>Loads every catalog model (those of <see cref="EngineOptions.LoadModels"/> when it is set), then the
+    /// ControlNets they can use; one that fails is logged and marked failed, the others still serve.</summary>
     public void LoadAll()
     {
         _loadingAll = true;
@@ -95,6 +112,7 @@ public sealed class DiffusionEngine : IDisposable
     {
         foreach (var entry in Catalog.Models)
         {
+            if (!Selected(entry.Id)) continue;
             try
             {
                 Load(entry.Id);
@@ -105,6 +123,15 @@ public sealed class DiffusionEngine : IDisposable
             }
         }
         LoadControlNets();
+    }
+
+    /// <summary>Whether <see cref="LoadAll"/> loads <paramref name="id"/>: it is listed, or a listed model names it as
+    /// its refiner or its SD-inpaint export, or it is the base of a listed composite.</summary>
+    private bool Selected(string id)
+    {
+        if (_loadModels is null || _loadModels.Contains(id)) return true;
+        return Catalog.Models.Any(m => _loadModels.Contains(m.Id) &&
+                                       (m.Refiner == id || m.Composite?.Base == id || Catalog.InpaintingModelFor(m.Id)?.Id == id));
     }
 
     /// <summary>Loads the catalog's ControlNets (those some catalog model can use) and their annotators; one that fails is
@@ -133,19 +160,7 @@ public sealed class DiffusionEngine : IDisposable
         ResolvedGeneration resolved;
         try
         {
-            var model = _models.Ready(request.Model);
-            if (_models.InpaintingFor(model, request) is { } inpainting)
-            {
-                model = inpainting;
-                request = request with { Model = inpainting.Entry.Id };
-            }
-            // A composite model's trigger words belong to its LoRA, whichever dialect asked.
-            if (model.Entry.Composite is not null && !string.IsNullOrWhiteSpace(request.Prompt))
-                request = request with { Prompt = TriggerWords.Prepend(request.Prompt, model.Entry.Autofill) };
-            var loras = LoraSets.Resolve(Catalog, model.Entry, request.Loras);
-            var control = _controlNets.Resolve(model, request);
-            resolved = RequestValidator.Validate(model, request, _models.RefinerFor(model, request), loras, control);
-            CheckPixelBudget(request);
+            (request, resolved) = Resolve(request);
         }
         catch (Exception e) when (e is UnknownModelException or ModelNotReadyException or InvalidGenerationRequestException)
         {
@@ -163,6 +178,33 @@ public sealed class DiffusionEngine : IDisposable
         item.Arm(OnCancelled);
         return item.Completion.Task;
     }
+
+    /// <summary>Checks <paramref name="request"/> as <see cref="GenerateAsync(GenerationRequest, GenerationOptions?, CancellationToken)"/>
+    /// would before queueing it, and throws what it would: <see cref="UnknownModelException"/>,
+    /// <see cref="ModelNotReadyException"/> or <see cref="InvalidGenerationRequestException"/>.</summary>
+    public void Validate(GenerationRequest request) => Resolve(request);
+
+    /// <summary>The request as it runs (on the SD-inpaint export, with a composite's trigger words) and what it resolved to.</summary>
+    private (GenerationRequest Request, ResolvedGeneration Resolved) Resolve(GenerationRequest request)
+    {
+        var model = _models.Ready(request.Model);
+        if (_models.InpaintingFor(model, request) is { } inpainting)
+        {
+            model = inpainting;
+            request = request with { Model = inpainting.Entry.Id };
+        }
+        // A composite model's trigger words belong to its LoRA, whichever dialect asked.
+        if (model.Entry.Composite is not null && !string.IsNullOrWhiteSpace(request.Prompt))
+            request = request with { Prompt = TriggerWords.Prepend(request.Prompt, model.Entry.Autofill) };
+        var loras = LoraSets.Resolve(Catalog, model.Entry, request.Loras);
+        var control = _controlNets.Resolve(model, request);
+        var resolved = RequestValidator.Validate(model, request, _models.RefinerFor(model, request), loras, control);
+        CheckPixelBudget(request);
+        return (request, resolved);
+    }
+
+    /// <summary>The cost units of <paramref name="request"/> (steps × megapixels × images), as the queue's estimates count work.</summary>
+    public double CostUnits(GenerationRequest request) => _admission.Units(request);
 
     /// <summary>1-based place in the queue of the generation started with <paramref name="options"/> (by reference),
     /// or null when it is not waiting.</summary>

@@ -39,4 +39,8 @@ public sealed record EngineOptions
     /// <summary>LoRA sets kept prepared (each holds its own UNet and changed text-encoder sessions); the least recently
     /// used one beyond this is released.</summary>
     public int MaxLoraVariants { get; init; } = 2;
+
+    /// <summary>The catalog models <see cref="DiffusionEngine.LoadAll"/> loads (with the refiners and SD-inpaint exports
+    /// they name); null loads every one. A node of a cluster serves only what it loads.</summary>
+    public IReadOnlySet<string>? LoadModels { get; init; }
 }

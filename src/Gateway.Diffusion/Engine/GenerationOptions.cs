@@ -15,6 +15,13 @@ public sealed record GenerationOptions
     /// A request the queue's estimate says cannot finish in time is refused at once with <see cref="DeadlineUnreachableException"/>.</summary>
     public DateTimeOffset? Deadline { get; init; }
 
+    /// <summary>The job id the client knows the generation by (unique per client), when it has one; a cluster names the
+    /// job by it, so any node can find it.</summary>
+    public string? JobId { get; init; }
+
+    /// <summary>The API dialect that asked (<c>jobs</c>, <c>openai</c>, <c>hyperbolic</c>), when a dialect did.</summary>
+    public string? Dialect { get; init; }
+
     /// <summary>Called on the worker thread when the generation leaves the queue and starts.</summary>
     public Action? Started { get; init; }
 

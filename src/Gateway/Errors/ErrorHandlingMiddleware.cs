@@ -2,6 +2,7 @@ using System.Text.Json;
 using Gateway.Diffusion.Engine;
 using Gateway.Diffusion.Imaging;
 using Gateway.Diffusion.Pipelines;
+using Gateway.Redis;
 using Gateway.Storage;
 
 namespace Gateway.Errors;
@@ -58,6 +59,16 @@ public sealed class ErrorHandlingMiddleware(RequestDelegate next, ILogger<ErrorH
         StorageUnavailableException storage => new ApiException(StatusCodes.Status503ServiceUnavailable, storage.Message, null, "storage_unavailable")
         {
             RetryAfter = StorageUnavailableException.RetryAfter,
+        },
+        ClusterJobFailedException failed => new ApiException(failed.HttpStatus, failed.Message, failed.Param, failed.Code)
+        {
+            RetryAfter = failed.HttpStatus is StatusCodes.Status429TooManyRequests or StatusCodes.Status503ServiceUnavailable
+                ? TimeSpan.FromSeconds(5) : null,
+        },
+        _ when RedisOutage.Is(e) => new ApiException(StatusCodes.Status503ServiceUnavailable,
+            "The cluster's Redis cannot be reached; try again shortly.", null, "cluster_unavailable")
+        {
+            RetryAfter = TimeSpan.FromSeconds(2),
         },
         DeadlineExceededException exceeded => new ApiException(StatusCodes.Status504GatewayTimeout, exceeded.Message, "deadline", "deadline_exceeded"),
         BadHttpRequestException bad when bad.StatusCode == StatusCodes.Status413PayloadTooLarge =>

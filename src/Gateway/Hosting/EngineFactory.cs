@@ -11,12 +11,21 @@ public static class EngineFactory
     {
         if (options.VaeTileSize is { } tile && !EngineOptions.IsValidVaeTileSize(tile))
             throw new StartupException($"Gateway:VaeTileSize must be a multiple of 32 pixels, at least 64 (it is {tile}); leave it unset for whole images.");
+        Cluster.ClusterNode.From(options);
+    }
+
+    /// <summary>The ids of <c>Gateway:LoadModels</c>, or null for every model.</summary>
+    public static IReadOnlySet<string>? LoadModels(GatewayOptions options)
+    {
+        if (string.IsNullOrWhiteSpace(options.LoadModels)) return null;
+        if (options.LoadModels.Trim().Equals("none", StringComparison.OrdinalIgnoreCase)) return new HashSet<string>();
+        return options.LoadModels.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet(StringComparer.Ordinal);
     }
 
     public static DiffusionEngine Create(GatewayOptions options, ILoggerFactory loggerFactory)
     {
         Check(options);
-        return DiffusionEngine.Create(new EngineOptions
+        var engine = DiffusionEngine.Create(new EngineOptions
         {
             ModelsDirectory = ModelsDirectory.Resolve(options.ModelsDir),
             Onnx = new OnnxOptions
@@ -33,6 +42,14 @@ public static class EngineFactory
             MaxPixelsPerRequest = options.MaxPixelsPerRequest,
             VaeTileSize = options.VaeTileSize,
             BatchWindow = TimeSpan.FromMilliseconds(options.BatchWindowMs),
+            LoadModels = LoadModels(options),
         }, loggerFactory);
+        if (LoadModels(options)?.FirstOrDefault(id => !engine.Catalog.TryGet(id, out _)) is { } unknown)
+        {
+            engine.Dispose();
+            throw new StartupException($"Gateway:LoadModels names '{unknown}', which models.json does not list " +
+                                       $"(it lists {string.Join(", ", engine.Catalog.Models.Select(m => m.Id))}).");
+        }
+        return engine;
     }
 }

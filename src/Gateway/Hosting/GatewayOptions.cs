@@ -67,6 +67,20 @@ public sealed class GatewayOptions
     /// <summary>Seconds between the <c>: ping</c> comments that keep an idle event stream (SSE) open through proxies.</summary>
     public double EventsHeartbeatSeconds { get; set; } = 15;
 
+    /// <summary>A StackExchange.Redis configuration string (e.g. <c>redis:6379</c>): the node joins the cluster on that
+    /// Redis, whose queue, job records, events and credits every node shares. Unset: a single node.</summary>
+    public string? Redis { get; set; }
+
+    /// <summary>With <see cref="Redis"/>: <c>api</c> (serves the APIs, runs nothing), <c>worker</c> (runs jobs) or <c>both</c>.</summary>
+    public string Role { get; set; } = "both";
+
+    /// <summary>With <see cref="Redis"/>: leases, deliveries, heartbeat, node name (the <c>Gateway:Cluster</c> section).</summary>
+    public Cluster.ClusterOptions Cluster { get; set; } = new();
+
+    /// <summary>Comma-separated ids of the catalog models this node loads (with the refiners and inpainting models they
+    /// name); <c>none</c> loads none. Unset: every model.</summary>
+    public string? LoadModels { get; set; }
+
     /// <summary>The largest request body the server reads (image-to-image bodies carry base64 images).</summary>
     public long MaxRequestBytes { get; set; } = 32L * 1024 * 1024;
 }

@@ -2,6 +2,7 @@ using Gateway.Apis.Hyperbolic;
 using Gateway.Apis.Jobs;
 using Gateway.Apis.OpenAi;
 using Gateway.Auth;
+using Gateway.Cluster;
 using Gateway.Diffusion.Engine;
 using Gateway.Errors;
 using Gateway.Storage;
@@ -20,6 +21,7 @@ public static class GatewayServer
         {
             app = Build(args);
             // Opened before the host starts, so that a broken data folder stops start-up with its own message.
+            app.Services.GetRequiredService<DiffusionEngine>();
             app.Services.GetRequiredService<SqliteImageStore>();
             app.Services.GetRequiredService<JobStore>();
         }
@@ -40,11 +42,13 @@ public static class GatewayServer
         if (ListenAddresses.NoneConfigured(builder.Configuration)) builder.WebHost.UseUrls(ListenAddresses.Default);
         var options = builder.Configuration.GetSection(GatewayOptions.Section).Get<GatewayOptions>() ?? new GatewayOptions();
         EngineFactory.Check(options);
+        var cluster = ClusterNode.From(options);
         builder.Services.AddSingleton(options);
         builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = TimeSpan.FromSeconds(Math.Max(0, options.ShutdownTimeoutSeconds)));
         builder.Services.AddSingleton(services => EngineFactory.Create(options, services.GetRequiredService<ILoggerFactory>()));
         builder.Services.AddSingleton(new ApiKeyRegistry(options.ApiKeys));
-        builder.Services.AddGatewayStorage(builder.Configuration, options.DataDir);
+        builder.Services.AddGatewayStorage(builder.Configuration, options.DataDir, sharedByNodes: cluster is not null);
+        builder.Services.AddGatewayCluster(cluster, options);
         builder.Services.AddSingleton(new ImageUrls(options.PublicBaseUrl));
         builder.Services.AddJobsApi(builder.Configuration);
         builder.Services.AddOpenAiApi();
@@ -79,20 +83,36 @@ public static class GatewayServer
 
         app.MapGet("/healthz", () => Results.Ok(new { status = "ok" }))
             .WithTags("Health").WithSummary("Liveness: 200 {\"status\":\"ok\"} while the process serves HTTP.");
-        app.MapGet("/readyz", (DiffusionEngine engine) =>
+        app.MapGet("/readyz", async (DiffusionEngine engine, IServiceProvider services) =>
         {
             var models = engine.Models.Select(m => new { id = m.Entry.Id, state = m.State.ToString().ToLowerInvariant(), error = m.Error });
-            return engine.IsReady
-                ? Results.Ok(new { status = "ready", models })
-                : Results.Json(new { status = "not_ready", models }, statusCode: StatusCodes.Status503ServiceUnavailable);
+            // A cluster node serves only while it reaches Redis: its queue, records and credits live there.
+            var redis = services.GetService<Redis.RedisCluster>() is { } cluster ? await RedisStateAsync(cluster) : null;
+            var ready = engine.IsReady && redis is null or "reachable";
+            return Results.Json(new { status = ready ? "ready" : "not_ready", models, redis },
+                statusCode: ready ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
         }).WithTags("Health")
-            .WithSummary("Readiness: 200 once every model is loaded, else 503; each model's state and load error.")
+            .WithSummary("Readiness: 200 once every model is loaded (and, on a cluster node, Redis answers), else 503; each model's state and load error.")
             .Produces(StatusCodes.Status200OK).Produces(StatusCodes.Status503ServiceUnavailable);
+        app.MapClusterEndpoint();
         app.MapImageEndpoints();
         app.MapImageHistory();
         app.MapHyperbolicApi();
         app.MapOpenAiApi();
-        app.MapJobsApi();
+        app.MapJobsApi(clustered: cluster is not null);
         return app;
+    }
+
+    private static async Task<string> RedisStateAsync(Redis.RedisCluster cluster)
+    {
+        try
+        {
+            await cluster.Database.PingAsync();
+            return "reachable";
+        }
+        catch (Exception e) when (Redis.RedisOutage.Is(e))
+        {
+            return "unreachable";
+        }
     }
 }

@@ -26,6 +26,9 @@ public interface IImageStore
     /// image <paramref name="afterId"/> when it is given; null when <paramref name="afterId"/> is not one of the owner's images.</summary>
     IReadOnlyList<StoredImage>? History(string owner, int limit, string? afterId);
 
+    /// <summary>Removes a stored image and its index row (one nothing refers to: its job was finished by another node).</summary>
+    Task DeleteAsync(string fileName);
+
     /// <summary>Opens a stored image for reading, or null when there is none by that name.</summary>
     Stream? OpenRead(string fileName, out ImageFormat format);
 }

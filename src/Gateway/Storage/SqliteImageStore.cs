@@ -19,14 +19,17 @@ public sealed class SqliteImageStore : IImageStore
     private readonly ILogger _logger;
     private readonly string _directory;
 
-    public SqliteImageStore(GatewayDatabase database, ImageRetentionOptions retention, TimeProvider time, ILogger<SqliteImageStore> logger)
+    /// <param name="sharedByNodes">Other processes (a cluster's nodes) store images in the same folder: a file the index
+    /// lacks may be one they are writing now, so start-up leaves it alone.</param>
+    public SqliteImageStore(GatewayDatabase database, ImageRetentionOptions retention, TimeProvider time, ILogger<SqliteImageStore> logger,
+        bool sharedByNodes = false)
     {
         _database = database;
         _retention = retention;
         _time = time;
         _logger = logger;
         _directory = DataFolder.Prepare(Path.Combine(database.DataDirectory, "images"), "The images folder");
-        Reconcile();
+        if (!sharedByNodes) Reconcile();
     }
 
     public async Task EnsureWritableAsync()
@@ -125,6 +128,16 @@ public sealed class SqliteImageStore : IImageStore
         {
             throw Unavailable(e);
         }
+    }
+
+    public async Task DeleteAsync(string fileName)
+    {
+        await _database.WriteAsync(write =>
+        {
+            write.Execute("DELETE FROM images WHERE file_name = $file", ("$file", fileName));
+            write.Commit();
+        });
+        DeleteFile(Path.Combine(_directory, fileName));
     }
 
     /// <summary>Removes images past the age limit and, should the size limit have been lowered, the oldest beyond it.

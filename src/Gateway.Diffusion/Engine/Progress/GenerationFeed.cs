@@ -94,6 +94,29 @@ public sealed class GenerationFeed
             if (previews && preview.Rgb() is { } rgb) jpeg = ImageCodec.Encode(rgb, ImageFormat.Jpeg, PreviewQuality);
             if (decodes) decoded = preview.Decode();
         }
+        PublishStep(step, steps, jpeg, decoded);
+    }
+
+    /// <summary>Publishes an event that happened elsewhere, as a cluster node that runs the generation reported it; it is
+    /// numbered here, in the order relayed. A queued event that repeats the place is dropped, as the engine's are.</summary>
+    public void Relay(GenerationEvent e)
+    {
+        switch (e)
+        {
+            case QueuedEvent queued:
+                Queued(queued.Position, queued.Eta);
+                break;
+            case StepEvent step:
+                PublishStep(step.Step, step.Steps, step.Preview, null);
+                break;
+            default:
+                Publish(e);
+                break;
+        }
+    }
+
+    private void PublishStep(int step, int steps, byte[]? jpeg, PixelImage? decoded)
+    {
         lock (_lock)
         {
             if (IsFinished) return;

@@ -66,7 +66,7 @@ public static class HyperbolicApi
     }
 
     private static async Task<HyperbolicGenerationResponse> GenerateAsync(
-        HttpContext context, DiffusionEngine engine, GatewayOptions options, Metering metering, TrackedJobs tracked,
+        HttpContext context, DiffusionEngine engine, IGenerationService generator, GatewayOptions options, Metering metering, TrackedJobs tracked,
         ImageOutput output, IImageStore store, ImageUrls urls)
     {
         var cancel = context.RequestAborted;
@@ -75,7 +75,7 @@ public static class HyperbolicApi
         using var job = DialectJobs.Begin(context, tracked, "hyperbolic", scheduling);
         try
         {
-            var response = await RunAsync(context, engine, options, metering, new Delivery(output, store, urls), job, cancel);
+            var response = await RunAsync(context, engine, generator, options, metering, new Delivery(output, store, urls), job, cancel);
             job.Succeed(response.Images[0].Url);
             return response;
         }
@@ -88,7 +88,7 @@ public static class HyperbolicApi
     }
 
     private static async Task<HyperbolicGenerationResponse> RunAsync(
-        HttpContext context, DiffusionEngine engine, GatewayOptions options, Metering metering, Delivery delivery, TrackedJob job,
+        HttpContext context, DiffusionEngine engine, IGenerationService generator, GatewayOptions options, Metering metering, Delivery delivery, TrackedJob job,
         CancellationToken cancel)
     {
         var body = await JsonFields.ReadBodyAsync(context.Request, options.MaxRequestBytes, cancel);
@@ -102,7 +102,7 @@ public static class HyperbolicApi
         if (asUrl) await delivery.Store.EnsureWritableAsync();
         var price = Metering.Price(request.Width, request.Height, steps, model.CreditMultiplier, request.ImageCount);
         var result = await metering.RunAsync(context, "hyperbolic", request, request.Width, request.Height, steps, price,
-            () => engine.GenerateAsync(request, job.Options, job.Feed, job.Token));
+            () => generator.GenerateAsync(request, job.Options, job.Feed, job.Token));
         var parameters = result.Images.Select((_, i) => GenerationParameters.Of(request, result, i, request.Width, request.Height)).ToList();
         var encoded = await DialectImages.EncodeAsync(result.Images.Select((image, i) => (Pixels: image.Image, Parameters: parameters[i])),
             image => delivery.Output.Encode(image.Pixels, ImageFormat.Png, image.Parameters), cancel);

@@ -38,15 +38,23 @@ public static class JobEventsEndpoint
         if (job is null && recorded is null)
             throw new ApiException(StatusCodes.Status404NotFound, $"No job with job_id '{jobId}' for this API key.", "job_id", "job_not_found");
 
-        var writer = new SseWriter(context.Response);
-        await writer.StartAsync(cancel);
         if (recorded is not null)
         {
+            var writer = new SseWriter(context.Response);
+            await writer.StartAsync(cancel);
             await WriteAsync(writer, recorded, jobId, cancel);
             return;
         }
+        await StreamAsync(context, job!.Feed, jobId, afterId, previews, options);
+    }
 
-        using var subscription = job!.Feed.Subscribe(afterId, previews);
+    /// <summary>Streams <paramref name="feed"/>'s events after <paramref name="afterId"/> until its final one or the client leaves.</summary>
+    public static async Task StreamAsync(HttpContext context, GenerationFeed feed, string jobId, long afterId, bool previews, GatewayOptions options)
+    {
+        var cancel = context.RequestAborted;
+        var writer = new SseWriter(context.Response);
+        await writer.StartAsync(cancel);
+        using var subscription = feed.Subscribe(afterId, previews);
         await using var heartbeat = new SseHeartbeat(writer, TimeSpan.FromSeconds(Math.Max(0.05, options.EventsHeartbeatSeconds)), cancel);
         try
         {
@@ -77,7 +85,7 @@ public static class JobEventsEndpoint
         return new FailedEvent(status, record.ErrorCode ?? "failed", record.ErrorMessage ?? "") { Id = id };
     }
 
-    private static bool ReadPreview(HttpRequest request)
+    public static bool ReadPreview(HttpRequest request)
     {
         var value = request.Query["preview"];
         if (value.Count == 0) return false;
@@ -89,7 +97,7 @@ public static class JobEventsEndpoint
         };
     }
 
-    private static long ReadLastEventId(HttpRequest request)
+    public static long ReadLastEventId(HttpRequest request)
     {
         var value = request.Headers["Last-Event-ID"];
         if (value.Count == 0 || string.IsNullOrWhiteSpace(value[0])) return 0;

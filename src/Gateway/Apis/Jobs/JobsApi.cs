@@ -21,7 +21,8 @@ public static class JobsApi
         return services;
     }
 
-    public static IEndpointRouteBuilder MapJobsApi(this IEndpointRouteBuilder app)
+    /// <param name="clustered">GET, DELETE and events of a job are answered from the cluster's records in Redis.</param>
+    public static IEndpointRouteBuilder MapJobsApi(this IEndpointRouteBuilder app, bool clustered = false)
     {
         app.MapPost("/submit_job", SubmitJobEndpoint.HandleAsync)
             .RequireApiKey()
@@ -33,7 +34,7 @@ public static class JobsApi
             .Produces<string>()
             .ProducesErrors(400, 401, 402, 404, 409, 413, 415, 429, 503, 504);
 
-        app.MapGet("/jobs/{jobId}", JobEndpoints.Get)
+        (clustered ? app.MapGet("/jobs/{jobId}", Cluster.ClusterJobEndpoints.GetAsync) : app.MapGet("/jobs/{jobId}", JobEndpoints.Get))
             .RequireApiKey()
             .WithTags(Tag)
             .WithName("getJob")
@@ -43,7 +44,8 @@ public static class JobsApi
             .Produces<JobView>()
             .ProducesErrors(401, 404);
 
-        app.MapGet("/jobs/{jobId}/events", JobEventsEndpoint.HandleAsync)
+        (clustered ? app.MapGet("/jobs/{jobId}/events", Cluster.ClusterJobEndpoints.EventsAsync)
+                : app.MapGet("/jobs/{jobId}/events", JobEventsEndpoint.HandleAsync))
             .RequireApiKey()
             .WithTags(Tag)
             .WithName("getJobEvents")
@@ -53,7 +55,8 @@ public static class JobsApi
             .Produces(StatusCodes.Status200OK, contentType: "text/event-stream")
             .ProducesErrors(400, 401, 404);
 
-        app.MapDelete("/jobs/{jobId}", JobEndpoints.DeleteAsync)
+        (clustered ? app.MapDelete("/jobs/{jobId}", Cluster.ClusterJobEndpoints.DeleteAsync)
+                : app.MapDelete("/jobs/{jobId}", JobEndpoints.DeleteAsync))
             .RequireApiKey()
             .WithTags(Tag)
             .WithName("cancelJob")

@@ -17,7 +17,7 @@ public sealed record LiveJobView(
     [property: JsonPropertyName("progress")] JobProgress? Progress,
     [property: JsonPropertyName("error")] JobError? Error)
 {
-    public static LiveJobView Of(TrackedJob job, DiffusionEngine engine)
+    public static LiveJobView Of(TrackedJob job, IGenerationService engine)
     {
         var (last, step) = job.Feed.Latest;
         var standing = last is null or QueuedEvent ? engine.QueueStanding(job.Options) : null;

@@ -13,14 +13,18 @@ public static class SubmitJobEndpoint
     private const long MaxBodyBytes = 64 * 1024;
 
     public static async Task<IResult> HandleAsync(HttpContext context, DiffusionEngine engine, JobsOptions options, JobRunner runner,
-        ImageUrls urls)
+        ImageUrls urls, IServiceProvider services)
     {
         EngineParamNames.Use(context, EngineParamNames.Jobs);
         var body = await JsonFields.ReadBodyAsync(context.Request, MaxBodyBytes, context.RequestAborted);
         var submission = SubmitJobReader.Read(body, engine.Catalog, options);
-        var image = await runner.RunAsync(submission, context.ClientId(), file => urls.For(context.Request, file), context.RequestAborted);
+        string UrlOf(string file) => urls.For(context.Request, file);
+        // On a cluster node the job runs wherever a node serves its model, and completes even if this node dies.
+        var fileName = services.GetService<Cluster.ClusterJobRunner>() is { } cluster
+            ? await cluster.RunAsync(submission, context.ClientId(), UrlOf, context.RequestAborted)
+            : (await runner.RunAsync(submission, context.ClientId(), UrlOf, context.RequestAborted)).FileName;
         DialectResponse.SetSeed(context, submission.Request.Seed);
         Metering.SetChargedHeader(context, submission.Credits);
-        return Results.Json(urls.For(context.Request, image.FileName));
+        return Results.Json(UrlOf(fileName));
     }
 }

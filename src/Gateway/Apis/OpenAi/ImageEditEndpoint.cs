@@ -20,15 +20,15 @@ public static class ImageEditEndpoint
     /// <summary>How a masked edit was inpainted: <c>inpaint-model</c> or <c>masked-img2img</c>.</summary>
     public const string InpaintMethodHeader = "X-Inpaint-Method";
 
-    public static Task<IResult> EditAsync(HttpContext http, DiffusionEngine engine, IImageStore store, OpenAiSettings settings,
+    public static Task<IResult> EditAsync(HttpContext http, DiffusionEngine engine, IGenerationService generator, IImageStore store, OpenAiSettings settings,
         Metering metering, ImageUrls urls, TrackedJobs tracked, GatewayOptions gateway, ImageOutput output) =>
-        HandleAsync(http, new Services(engine, store, settings, metering, urls, gateway, output), tracked, variation: false);
+        HandleAsync(http, new Services(engine, generator, store, settings, metering, urls, gateway, output), tracked, variation: false);
 
-    public static Task<IResult> VariationAsync(HttpContext http, DiffusionEngine engine, IImageStore store, OpenAiSettings settings,
+    public static Task<IResult> VariationAsync(HttpContext http, DiffusionEngine engine, IGenerationService generator, IImageStore store, OpenAiSettings settings,
         Metering metering, ImageUrls urls, TrackedJobs tracked, GatewayOptions gateway, ImageOutput output) =>
-        HandleAsync(http, new Services(engine, store, settings, metering, urls, gateway, output), tracked, variation: true);
+        HandleAsync(http, new Services(engine, generator, store, settings, metering, urls, gateway, output), tracked, variation: true);
 
-    private sealed record Services(DiffusionEngine Engine, IImageStore Store, OpenAiSettings Settings, Metering Metering, ImageUrls Urls,
+    private sealed record Services(DiffusionEngine Engine, IGenerationService Generator, IImageStore Store, OpenAiSettings Settings, Metering Metering, ImageUrls Urls,
         GatewayOptions Gateway, ImageOutput Output);
 
     private static async Task<IResult> HandleAsync(HttpContext http, Services services, TrackedJobs tracked, bool variation)
@@ -51,7 +51,7 @@ public static class ImageEditEndpoint
     {
         // The client's disconnect cancels the body read, the queued or running generation and the encoding.
         var cancel = http.RequestAborted;
-        var (engine, store, settings, metering, urls, gateway, output) = services;
+        var (engine, generator, store, settings, metering, urls, gateway, output) = services;
         var form = await FormFields.ReadBodyAsync(http.Request, gateway.MaxRequestBytes, ImageEditFields.MaxTextBytes, cancel);
         var call = variation ? ImageEditFields.ReadVariation(form, settings.DefaultModel) : ImageEditFields.ReadEdit(form, settings.DefaultModel);
         var model = DialectModels.Find(engine.Catalog, call.Model, "model");
@@ -79,7 +79,7 @@ public static class ImageEditEndpoint
         async Task<GenerationResult> Generate()
         {
             var result = await metering.RunAsync(http, "openai", request, size.Width, size.Height, model.DefaultSteps, price,
-                () => engine.GenerateAsync(request, job.Options, job.Feed, job.Token));
+                () => generator.GenerateAsync(request, job.Options, job.Feed, job.Token));
             if (result.Inpainting is { } method && !http.Response.HasStarted)
                 http.Response.Headers[InpaintMethodHeader] = method == InpaintMethod.InpaintModel ? "inpaint-model" : "masked-img2img";
             return result;

@@ -15,14 +15,14 @@ namespace Gateway.Apis.OpenAi;
 /// <c>GET /jobs/{id}/events</c> follows and <c>DELETE /jobs/{id}</c> cancels.</summary>
 public static class ImageGenerationEndpoint
 {
-    public static async Task<IResult> HandleAsync(HttpContext http, DiffusionEngine engine, IImageStore store, OpenAiSettings settings,
+    public static async Task<IResult> HandleAsync(HttpContext http, DiffusionEngine engine, IGenerationService generator, IImageStore store, OpenAiSettings settings,
         Metering metering, ImageUrls urls, TrackedJobs tracked, GatewayOptions gateway, ImageOutput output)
     {
         EngineParamNames.Use(http, EngineParamNames.OpenAi);
         using var job = DialectJobs.Begin(http, tracked, "openai", new GenerationOptions { Client = http.ClientId() });
         try
         {
-            return await RunAsync(http, engine, store, settings, metering, urls, job, gateway, output);
+            return await RunAsync(http, engine, generator, store, settings, metering, urls, job, gateway, output);
         }
         catch (Exception e)
         {
@@ -32,7 +32,7 @@ public static class ImageGenerationEndpoint
         }
     }
 
-    private static async Task<IResult> RunAsync(HttpContext http, DiffusionEngine engine, IImageStore store, OpenAiSettings settings,
+    private static async Task<IResult> RunAsync(HttpContext http, DiffusionEngine engine, IGenerationService generator, IImageStore store, OpenAiSettings settings,
         Metering metering, ImageUrls urls, TrackedJob job, GatewayOptions gateway, ImageOutput output)
     {
         // The client's disconnect cancels the body read, the queued or running generation and the encoding.
@@ -67,7 +67,7 @@ public static class ImageGenerationEndpoint
         // Charged for the images the client receives, at the model's steps: the price of the equivalent job.
         var price = Metering.Price(size.Width, size.Height, model.DefaultSteps, model.CreditMultiplier, call.Count);
         Task<GenerationResult> Generate() => metering.RunAsync(http, "openai", request, size.Width, size.Height, model.DefaultSteps, price,
-            () => engine.GenerateAsync(request, job.Options, job.Feed, job.Token));
+            () => generator.GenerateAsync(request, job.Options, job.Feed, job.Token));
         var answer = new ImageAnswer(OpenAiImageStream.GenerationPrefix, call.Stream, call.PartialImages, call.Seed, call.OutputFormat,
             call.ResponseAsUrl, size.Width, size.Height);
         return await ImageResponses.AnswerAsync(http, job, request, answer, Generate, output, store, urls, gateway);

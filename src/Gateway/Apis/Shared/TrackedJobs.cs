@@ -23,7 +23,8 @@ public sealed class TrackedJobs
     public TrackedJob Start(string owner, string jobId, string dialect, GenerationOptions options, CancellationToken requestAborted,
         string param)
     {
-        var job = new TrackedJob(owner, jobId, dialect, options, requestAborted, Ended);
+        // The job's identity goes with its scheduling, so a cluster names the job as the client does.
+        var job = new TrackedJob(owner, jobId, dialect, options with { JobId = jobId, Dialect = dialect }, requestAborted, Ended);
         if (!_active.TryAdd((owner, jobId), job))
         {
             job.Dispose();
