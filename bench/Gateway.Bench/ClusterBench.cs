@@ -81,7 +81,13 @@ internal static partial class ClusterBench
                     {
                         ["job_id"] = $"{name}-{i}",
                         ["model_id"] = model,
-                        ["model_input"] = new { SD = new { prompt = "a lighthouse at dusk", width = 512, height = 512, num_iterations = 20 } },
+                        ["model_input"] = new Dictionary<string, object>
+                        {
+                            ["SD"] = new Dictionary<string, object>
+                            {
+                                ["prompt"] = "a lighthouse at dusk", ["width"] = 512, ["height"] = 512, ["num_iterations"] = 20,
+                            },
+                        },
                     });
                     if (response.StatusCode != HttpStatusCode.OK) throw new InvalidOperationException(await response.Content.ReadAsStringAsync());
                 }

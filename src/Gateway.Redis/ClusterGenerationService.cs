@@ -106,7 +106,7 @@ public sealed class ClusterGenerationService : IGenerationService
         if (!_engine.Catalog.TryGet(request.Model, out _))
             throw new UnknownModelException(request.Model, _engine.Catalog.Models.Select(m => m.Id));
         if (_engine.ReadyModels.Contains(request.Model)) _engine.Validate(request);
-        var serving = (await LiveNodesAsync()).Count(n => n.Role != "api" && n.Models.Contains(request.Model));
+        var serving = (await LiveNodesAsync()).Count(n => n.Serves(request.Model));
         if (serving == 0)
             throw new ModelNotReadyException(request.Model,
                 $"No node of the cluster serves the model '{request.Model}' now: none has loaded it, or each one that has is down.");
@@ -119,10 +119,9 @@ public sealed class ClusterGenerationService : IGenerationService
             var available = deadline - DateTimeOffset.UtcNow;
             if (available <= TimeSpan.Zero) throw new DeadlineUnreachableException(TimeSpan.Zero, available, TimeSpan.FromSeconds(1));
             var ahead = waiting.Where(w => w.Priority >= job.Priority).ToList();
-            var costs = await Queue.CostsAsync();
-            if (await WaitOfAsync(ahead, ahead.Count) is { } wait && costs.TryGetValue(request.Model, out var perUnit))
+            if (await WaitOfAsync(ahead, ahead.Count) is { } wait && Estimate(await LiveNodesAsync(), request.Model, units) is { } own)
             {
-                var total = wait + TimeSpan.FromSeconds(perUnit * units);
+                var total = wait + own;
                 if (total > available) throw new DeadlineUnreachableException(total, available, Ceiling(wait));
             }
         }
@@ -130,26 +129,32 @@ public sealed class ClusterGenerationService : IGenerationService
     }
 
     /// <summary>The estimated time to run the first <paramref name="count"/> of <paramref name="waiting"/>, each on
-    /// one of the nodes that serve its model; null while a model among them has no observed cost.</summary>
+    /// one of the nodes that serve its model; null while a model among them has no cost estimate yet.</summary>
     private async Task<TimeSpan?> WaitOfAsync(IReadOnlyList<WaitingJob> waiting, int count)
     {
         var ahead = waiting.Take(count).ToList();
         if (ahead.Count == 0) return TimeSpan.Zero;
-        var costs = await Queue.CostsAsync();
         var nodes = await LiveNodesAsync();
         var batch = _redis.Database.CreateBatch();
         var reads = ahead.Select(w => batch.HashGetAsync(_redis.Key("job:" + w.Ref), ["model", "units"])).ToList();
         batch.Execute();
-        var seconds = 0.0;
+        var total = TimeSpan.Zero;
         foreach (var read in reads)
         {
             var fields = await read;
             var model = fields[0].ToString();
-            if (!costs.TryGetValue(model, out var perUnit)) return null;
-            var serving = Math.Max(1, nodes.Count(n => n.Role != "api" && n.Models.Contains(model)));
-            seconds += perUnit * (fields[1].IsNull ? 0 : (double)fields[1]) / serving;
+            if (Estimate(nodes, model, fields[1].IsNull ? 0 : (double)fields[1]) is not { } one) return null;
+            total += one / Math.Max(1, nodes.Count(n => n.Serves(model)));
         }
-        return TimeSpan.FromSeconds(seconds);
+        return total;
+    }
+
+    /// <summary>A run of <paramref name="units"/> of <paramref name="model"/> as the nodes that have run it learned, on
+    /// average; null when none has yet.</summary>
+    private static TimeSpan? Estimate(IReadOnlyList<NodeReport> nodes, string model, double units)
+    {
+        var known = nodes.Where(n => n.Serves(model) && n.Costs.ContainsKey(model)).Select(n => n.Costs[model].Seconds(units)).ToList();
+        return known.Count == 0 ? null : TimeSpan.FromSeconds(known.Average());
     }
 
     private async Task<ClusterJobState> WaitAsync(ClusterJob job, GenerationOptions options, GenerationFeed? feed, CancellationToken cancellationToken)
@@ -172,7 +177,7 @@ public sealed class ClusterGenerationService : IGenerationService
                 {
                     if (cancelledAt != 0 && !cancelAsked)
                     {
-                        await Queue.CancelAsync(reference, "job_cancelled", "The job was cancelled before it finished.");
+                        await Queue.CancelAsync(reference, "client_disconnected", "The client disconnected before the job finished.");
                         cancelAsked = true;
                     }
                     var state = await Queue.FindAsync(reference)

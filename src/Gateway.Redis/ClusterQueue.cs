@@ -76,11 +76,10 @@ public sealed class ClusterQueue(RedisCluster redis)
 
     /// <summary>Records the job's images, and its charge when <paramref name="credits"/> &gt; 0 (once); false when the job
     /// had ended already, so these images are not its own.</summary>
-    public async Task<bool> FinishAsync(string reference, string? imageFile, string? resultKey, double credits, string ledgerEntry,
-        TimeSpan elapsed, double units)
+    public async Task<bool> FinishAsync(string reference, string? imageFile, string? resultKey, double credits, string ledgerEntry)
     {
         var result = await redis.RunAsync(ClusterScripts.Finish, reference, Now(), imageFile ?? "", resultKey ?? "", Number(credits),
-            ledgerEntry, Number(elapsed.TotalSeconds), Number(units));
+            ledgerEntry);
         return (long)result == 1;
     }
 
@@ -92,7 +91,8 @@ public sealed class ClusterQueue(RedisCluster redis)
     }
 
     /// <summary>Asks for the job's cancellation: a queued job ends at once; a running one stops on its node at its next
-    /// step. Returns the script's answer (<c>cancelled</c>, <c>running</c>, a final status, or <c>missing</c>).</summary>
+    /// step. Returns <c>dropped</c> (it was queued and has ended), <c>running</c>, the final status of a job that had
+    /// ended, or <c>missing</c>.</summary>
     public async Task<string> CancelAsync(string reference, string code, string message) =>
         (string)(await redis.RunAsync(ClusterScripts.Cancel, reference, Now(), code, message))!;
 
@@ -120,13 +120,6 @@ public sealed class ClusterQueue(RedisCluster redis)
         var lists = await Task.WhenAll(models.Select(m => redis.Database.SortedSetRangeByRankAsync(redis.Key("ready:" + m))));
         return lists.SelectMany(members => members.Select(m => WaitingJob.Parse(m.ToString())))
             .OrderBy(w => w.Member, StringComparer.Ordinal).ToList();
-    }
-
-    /// <summary>Seconds per cost unit the cluster has observed, by model.</summary>
-    public async Task<IReadOnlyDictionary<string, double>> CostsAsync()
-    {
-        var entries = await redis.Database.HashGetAllAsync(redis.Key("cost"));
-        return entries.ToDictionary(e => e.Name.ToString(), e => (double)e.Value, StringComparer.Ordinal);
     }
 
     /// <summary>Stores a synchronous job's result for the waiting node, for as long as the job's record stays.</summary>

@@ -130,7 +130,7 @@ internal static class ClusterScripts
 
     /// <summary>Records a job's images; 0 when it had ended already (another node finished it first, or it was
     /// cancelled), and nothing changes. Charges the job's credits (ARGV[6] &gt; 0) in the same step, so once.
-    /// ARGV: prefix, ref, now ms, image file or '', result key or '', credits, ledger entry JSON, seconds, units.</summary>
+    /// ARGV: prefix, ref, now ms, image file or '', result key or '', credits, ledger entry JSON.</summary>
     public const string Finish = Prelude + """
         local ref, now = ARGV[2], ARGV[3]
         local job = prefix .. 'job:' .. ref
@@ -138,7 +138,7 @@ internal static class ClusterScripts
         if not status or is_final(status) then return 0 end
         leave_lease(job)
         leave_queue(job)
-        local client, model = unpack(redis.call('HMGET', job, 'client', 'model'))
+        local client = redis.call('HGET', job, 'client')
         redis.call('HSET', job, 'status', 'succeeded', 'finished', now, 'image', ARGV[4], 'result', ARGV[5], 'entry', '')
         redis.call('HDEL', prefix .. 'reserved:' .. client, ref)
         redis.call('ZREM', prefix .. 'reserved-until:' .. client, ref)
@@ -147,12 +147,6 @@ internal static class ClusterScripts
           redis.call('HINCRBYFLOAT', prefix .. 'spent', client, credits)
           redis.call('LPUSH', prefix .. 'ledger:' .. client, ARGV[7])
           redis.call('LTRIM', prefix .. 'ledger:' .. client, 0, 999)
-        end
-        local seconds, units = tonumber(ARGV[8]), tonumber(ARGV[9])
-        if seconds > 0 and units > 0 then
-          local old = tonumber(redis.call('HGET', prefix .. 'cost', model) or '0')
-          local observed = seconds / units
-          redis.call('HSET', prefix .. 'cost', model, old > 0 and (0.7 * old + 0.3 * observed) or observed)
         end
         redis.call('XADD', prefix .. 'events:' .. ref, '*', 'type', 'finished', 'image', ARGV[4])
         keep_after_end(job, ref)
@@ -169,7 +163,7 @@ internal static class ClusterScripts
         return 1
         """;
 
-    /// <summary>Asks for a job's cancellation: a queued one ends at once ('cancelled'); a running one is flagged and its
+    /// <summary>Asks for a job's cancellation: a queued one ends at once ('dropped'); a running one is flagged and its
     /// node told ('running'); otherwise the status, or 'missing'. ARGV: prefix, ref, now ms, code, message.</summary>
     public const string Cancel = Prelude + """
         local ref = ARGV[2]
@@ -178,7 +172,7 @@ internal static class ClusterScripts
         if not status then return 'missing' end
         if status == 'queued' then
           close(ref, 'cancelled', ARGV[3], ARGV[4], ARGV[5], '', 409)
-          return 'cancelled'
+          return 'dropped'
         end
         if status == 'running' then
           redis.call('HSET', job, 'cancel', '1', 'cancel_code', ARGV[4], 'cancel_message', ARGV[5])

@@ -29,8 +29,8 @@ public sealed class ClusterWorker(
 
     private bool Works => role != "api";
 
-    /// <summary>Runs until <paramref name="stopping"/>; jobs still running then are cancelled and left to their leases,
-    /// which another node takes over.</summary>
+    /// <summary>Runs until <paramref name="stopping"/>; jobs still running then are stopped here and left to their
+    /// leases, which another node takes over.</summary>
     public async Task RunAsync(CancellationToken stopping)
     {
         await SubscribeAsync();
@@ -80,7 +80,12 @@ public sealed class ClusterWorker(
             }
             await WaitAsync(stopping);
         }
-        foreach (var running in _running.Values) running.Cancel();
+        // Not the jobs' end: their leases expire and another node runs them again.
+        foreach (var running in _running.Values)
+        {
+            running.Lost = true;
+            running.Cancel();
+        }
     }
 
     private async Task WaitAsync(CancellationToken stopping)
@@ -96,7 +101,7 @@ public sealed class ClusterWorker(
     }
 
     private NodeReport Report() => new(redis.Settings.NodeName, role, Works ? engine.ReadyModels : [], _running.Count, Capacity,
-        engine.ExecutionProvider, DateTimeOffset.UtcNow);
+        engine.ExecutionProvider, DateTimeOffset.UtcNow, engine.RunCosts);
 
     private int Capacity => Math.Max(1, engine.BatchLimit);
 
@@ -149,12 +154,11 @@ public sealed class ClusterWorker(
             Dialect = job.Dialect,
             Deadline = job.Deadline,
         };
-        var started = Stopwatch.GetTimestamp();
         try
         {
             var result = await engine.GenerateAsync(job.Request, options, feed, running.Token);
             if (running.Lost) return;
-            await RecordAsync(() => FinishAsync(job, result, Stopwatch.GetElapsedTime(started)));
+            await RecordAsync(() => FinishAsync(job, result));
         }
         catch (Exception e) when (!running.Lost)
         {
@@ -174,18 +178,17 @@ public sealed class ClusterWorker(
         }
     }
 
-    private async Task FinishAsync(ClusterJob job, GenerationResult result, TimeSpan elapsed)
+    private async Task FinishAsync(ClusterJob job, GenerationResult result)
     {
-        var units = engine.CostUnits(job.Request);
         if (job.Store is { } store)
         {
             var file = await completion.StoreAsync(job, result);
-            if (!await _queue.FinishAsync(job.Ref, file, null, store.Credits, completion.LedgerEntry(job, DateTimeOffset.UtcNow), elapsed, units))
+            if (!await _queue.FinishAsync(job.Ref, file, null, store.Credits, completion.LedgerEntry(job, DateTimeOffset.UtcNow)))
                 await completion.DiscardAsync(file);
             return;
         }
         var key = await _queue.PutResultAsync(job.Ref, ClusterJson.Serialize(result));
-        await _queue.FinishAsync(job.Ref, null, key, 0, "", elapsed, units);
+        await _queue.FinishAsync(job.Ref, null, key, 0, "");
     }
 
     private async Task FailAsync(ClusterJob job, Exception error, bool cancelled)

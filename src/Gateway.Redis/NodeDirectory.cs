@@ -1,11 +1,16 @@
 using System.Text.Json;
+using Gateway.Diffusion.Engine;
 using StackExchange.Redis;
 
 namespace Gateway.Redis;
 
-/// <summary>What a node reports in its heartbeat.</summary>
+/// <summary>What a node reports in its heartbeat; <paramref name="Costs"/> is what its runs of each model cost, for the
+/// cluster's wait estimates.</summary>
 public sealed record NodeReport(string Name, string Role, IReadOnlyList<string> Models, int Running, int Capacity,
-    string ExecutionProvider, DateTimeOffset LastHeartbeat);
+    string ExecutionProvider, DateTimeOffset LastHeartbeat, IReadOnlyDictionary<string, RunCost> Costs)
+{
+    public bool Serves(string model) => Role != "api" && Models.Contains(model);
+}
 
 /// <summary>The cluster's nodes: each writes its report every heartbeat with an expiry of three beats, so a node that
 /// stopped drops out of the list by itself.</summary>

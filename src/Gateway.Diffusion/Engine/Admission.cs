@@ -63,6 +63,9 @@ internal sealed class Admission(ModelCatalog catalog, GenerationQueue queue, int
     /// <summary>Learns from a finished run of <paramref name="model"/> that did <paramref name="units"/> of work.</summary>
     public void Observe(string model, double units, TimeSpan elapsed) => _costs.Observe(model, units, elapsed);
 
+    /// <summary>What each model's runs cost, as learned so far.</summary>
+    public IReadOnlyDictionary<string, RunCost> Costs() => _costs.Costs();
+
     /// <summary>The cost units of <paramref name="request"/> (steps × megapixels × images).</summary>
     public double Units(GenerationRequest request) => CostEstimator.Units(request, DefaultSteps(request.Model));
 

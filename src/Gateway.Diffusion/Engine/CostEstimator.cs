@@ -24,6 +24,12 @@ internal sealed class CostEstimator
             return _fits.TryGetValue(model, out var fit) ? TimeSpan.FromSeconds(fit.Predict(units)) : null;
     }
 
+    /// <summary>The fitted fixed seconds and seconds per unit of every model that has run.</summary>
+    public IReadOnlyDictionary<string, RunCost> Costs()
+    {
+        lock (_lock) return _fits.ToDictionary(f => f.Key, f => f.Value.Coefficients(), StringComparer.Ordinal);
+    }
+
     public void Observe(string model, double units, TimeSpan elapsed)
     {
         if (units <= 0) return;
@@ -45,15 +51,24 @@ internal sealed class CostEstimator
                 Forgetting * _xx + units * units, Forgetting * _xy + units * seconds);
         }
 
-        public double Predict(double units)
+        public double Predict(double units) => Coefficients().Seconds(units);
+
+        public RunCost Coefficients()
         {
             var spread = _w * _xx - _x * _x;
             // Too little variety in sizes to separate the two costs: assume time in proportion to work.
-            if (spread <= 1e-12 * _w * _xx) return _y / _x * units;
+            if (spread <= 1e-12 * _w * _xx) return new RunCost(0, _y / _x);
             var perUnit = (_w * _xy - _x * _y) / spread;
             var fixedCost = (_y - perUnit * _x) / _w;
-            if (perUnit <= 0 || fixedCost < 0) return _y / _x * units;
-            return fixedCost + perUnit * units;
+            if (perUnit <= 0 || fixedCost < 0) return new RunCost(0, _y / _x);
+            return new RunCost(fixedCost, perUnit);
         }
     }
+}
+
+/// <summary>A model's run time as learned: <paramref name="FixedSeconds"/> + <paramref name="SecondsPerUnit"/> × units
+/// (steps × megapixels × images).</summary>
+public sealed record RunCost(double FixedSeconds, double SecondsPerUnit)
+{
+    public double Seconds(double units) => FixedSeconds + SecondsPerUnit * units;
 }

@@ -206,6 +206,9 @@ public sealed class DiffusionEngine : IGenerationService, IDisposable
     /// <summary>The cost units of <paramref name="request"/> (steps × megapixels × images), as the queue's estimates count work.</summary>
     public double CostUnits(GenerationRequest request) => _admission.Units(request);
 
+    /// <summary>What each model's runs cost on this engine, as learned from its runs so far.</summary>
+    public IReadOnlyDictionary<string, RunCost> RunCosts => _admission.Costs();
+
     /// <summary>1-based place in the queue of the generation started with <paramref name="options"/> (by reference),
     /// or null when it is not waiting.</summary>
     public int? QueuePosition(GenerationOptions options) => QueueStanding(options)?.Position;

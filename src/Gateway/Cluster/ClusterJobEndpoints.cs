@@ -32,7 +32,7 @@ public static class ClusterJobEndpoints
         var reference = ClusterJob.RefOf(context.ClientId(), jobId);
         var answer = await cluster.Queue.CancelAsync(reference, "job_cancelled", $"Cancelled by DELETE /jobs/{jobId}.");
         if (answer == "missing") throw NotFound(jobId);
-        if (answer is not ("cancelled" or "running"))
+        if (answer is not ("dropped" or "running"))
             throw new ApiException(StatusCodes.Status409Conflict,
                 $"The job '{jobId}' already finished ({answer}); only queued or running jobs can be cancelled.", "job_id", "job_finished");
         var until = DateTimeOffset.UtcNow + CancelWait;

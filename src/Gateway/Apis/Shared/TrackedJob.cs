@@ -76,6 +76,8 @@ public sealed class TrackedJob : IDisposable
         if (e is OperationCanceledException)
             Feed.Fail(FailureStatus.Cancelled, Deleted ? "job_cancelled" : "client_disconnected",
                 Deleted ? $"Cancelled by DELETE /jobs/{JobId}." : "The client disconnected before the job finished.");
+        else if (e is Redis.ClusterJobFailedException { Code: "job_cancelled" })
+            Feed.Fail(FailureStatus.Cancelled, "job_cancelled", e.Message);
         else if (e is DeadlineExceededException)
             Feed.Fail(FailureStatus.Expired, "deadline_exceeded", e.Message);
         else
