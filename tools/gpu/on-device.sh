@@ -11,8 +11,9 @@
 # then does what `bench` does: finds the machine's CUDA 13 and cuDNN 9 libraries and puts their folders on
 # LD_LIBRARY_PATH, renders one 512² image on CUDA, and runs `bench --gpu`. Gateway reads its configuration from the
 # environment, so `Gateway__CudaProviderOptions__cudnn_conv_algo_search=HEURISTIC bash …` measures a provider option.
-# Everything lands in $OUT: nvidia-smi.txt, cuda-libraries.txt, provider-ldd.txt, generate.log, cuda.png,
-# bench-gpu.txt. REHEARSE_ON_CPU=1 lets the flow go on without CUDA, to rehearse it on a CPU machine.
+# Everything lands in $OUT: nvidia-smi.txt, cuda-libraries.txt, provider-ldd.txt, generate.log, cuda.png, the same
+# image with device-bound UNet tensors and with CUDA graphs (cuda-device-io.png, cuda-cuda-graph.png, their logs and
+# device-binding.txt), bench-gpu.txt. REHEARSE_ON_CPU=1 lets the flow go on without CUDA, to rehearse it on a CPU machine.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 gw=${GW_DIR:-/opt/gw}
@@ -83,4 +84,17 @@ if grep -q "running on the CPU" "$out/generate.log" && [[ $rehearse != 1 ]]; the
   echo "CUDA did not load: see generate.log, cuda-libraries.txt and provider-ldd.txt" >&2
   exit 1
 fi
+# The same image with the UNet's tensors bound in device memory, then with CUDA graphs on top: CUDA may differ from
+# the CPU, but each of these must give the bytes of the plain CUDA run (device-binding.txt says whether they do).
+: > "$out/device-binding.txt"
+for variant in device-io cuda-graph; do
+  (
+    export Gateway__DeviceIoBinding=true
+    [[ $variant == cuda-graph ]] && export Gateway__CudaProviderOptions__enable_cuda_graph=1
+    "$gw/app/Gateway" generate --model "$model" --prompt "a lighthouse on a cliff at dusk" \
+      --size 512x512 --steps 20 --seed 42 --out "$out/cuda-$variant.png"
+  ) > "$out/generate-$variant.log" 2>&1 || true
+  if cmp -s "$out/cuda.png" "$out/cuda-$variant.png"; then verdict=same; else verdict=DIFFERENT; fi
+  echo "$variant: $verdict bytes as cuda.png" | tee -a "$out/device-binding.txt"
+done
 "$gw/app/Gateway.Bench" --gpu --model "$model" 2>&1 | tee "$out/bench-gpu.txt"

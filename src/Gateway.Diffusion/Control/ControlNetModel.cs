@@ -54,6 +54,9 @@ internal sealed class ControlNetModel : IDisposable
 
     internal Microsoft.ML.OnnxRuntime.InferenceSession Session => _file.Session;
 
+    /// <summary>The memory its long-lived tensors are bound in (the UNet's, on a device), or null for host tensors.</summary>
+    internal IDeviceMemory? Memory => _file.Device.Memory;
+
     /// <summary>The inputs that take what the UNet takes (latents, timestep, text conditioning), in binding order.</summary>
     public IReadOnlyList<TensorSignature> SharedInputs { get; }
 

@@ -31,7 +31,8 @@ internal sealed class ControlNetRegistry(ModelCatalog catalog, OnnxSessionFactor
             {
                 if (catalog.Annotators.FirstOrDefault(a => a.Id == entry.Preprocessor) is { } annotator) LoadAnnotator(annotator);
                 var path = Path.Combine(entry.Directory, OnnxModelFile.FileName);
-                var file = OnnxModelFile.OpenFile(sessions, path, $"{Path.GetFileName(entry.Directory)}/{OnnxModelFile.FileName}");
+                var file = OnnxModelFile.OpenFile(sessions, path, $"{Path.GetFileName(entry.Directory)}/{OnnxModelFile.FileName}",
+                    role: SessionRole.StepAdapter);
                 try
                 {
                     _nets[entry.Id] = new ControlNetModel(entry, file);

@@ -84,9 +84,17 @@ public sealed class DiffusionEngine : IGenerationService, IDisposable
     public static DiffusionEngine Create(EngineOptions options, ILoggerFactory? loggerFactory = null)
     {
         var factory = loggerFactory ?? NullLoggerFactory.Instance;
-        var catalog = ModelCatalog.Load(options.ModelsDirectory);
-        var sessions = new OnnxSessionFactory(options.Onnx, factory.CreateLogger<OnnxSessionFactory>());
-        return new DiffusionEngine(catalog, sessions, options, factory);
+        return new DiffusionEngine(ModelCatalog.Load(options.ModelsDirectory),
+            new OnnxSessionFactory(options.Onnx, factory.CreateLogger<OnnxSessionFactory>()), options, factory);
+    }
+
+    /// <summary>An engine whose denoisers and ControlNets bind their tensors in <paramref name="stepMemory"/>, whatever
+    /// the provider (a stand-in for device memory).</summary>
+    internal static DiffusionEngine Create(EngineOptions options, IDeviceMemory stepMemory, ILoggerFactory? loggerFactory = null)
+    {
+        var factory = loggerFactory ?? NullLoggerFactory.Instance;
+        return new DiffusionEngine(ModelCatalog.Load(options.ModelsDirectory),
+            new OnnxSessionFactory(options.Onnx, factory.CreateLogger<OnnxSessionFactory>(), stepMemory), options, factory);
     }
 
     /// <summary>Whether the catalog's ControlNet <paramref name="id"/> loaded, and why not when it failed.</summary>

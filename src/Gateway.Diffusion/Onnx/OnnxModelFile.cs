@@ -15,10 +15,11 @@ internal sealed class OnnxModelFile : IDisposable
     private readonly bool _ownsSession;
     private readonly IReadOnlyList<OrtValue> _initializers;
 
-    private OnnxModelFile(string displayName, InferenceSession session, bool ownsSession = true, IReadOnlyList<OrtValue>? initializers = null)
+    private OnnxModelFile(string displayName, (InferenceSession Session, SessionDevice Device) opened, bool ownsSession = true,
+        IReadOnlyList<OrtValue>? initializers = null)
     {
         DisplayName = displayName;
-        Session = session;
+        (Session, Device) = opened;
         _ownsSession = ownsSession;
         _initializers = initializers ?? [];
     }
@@ -28,28 +29,33 @@ internal sealed class OnnxModelFile : IDisposable
 
     public InferenceSession Session { get; }
 
-    public static OnnxModelFile Open(OnnxSessionFactory factory, string modelDirectory, string component, string? provider = null)
+    /// <summary>Where the tensors bound to the session for many runs live (the denoiser's, on a device).</summary>
+    public SessionDevice Device { get; }
+
+    public static OnnxModelFile Open(OnnxSessionFactory factory, string modelDirectory, string component, string? provider = null,
+        SessionRole role = SessionRole.Component)
     {
         var path = Path.Combine(modelDirectory, component, FileName);
         var displayName = $"{Path.GetFileName(modelDirectory)}/{component}/{FileName}";
         if (!File.Exists(path))
             throw new ModelLoadException($"{displayName}: file not found ({path}).");
-        return new OnnxModelFile(displayName, factory.CreateSession(path, displayName, provider));
+        return new OnnxModelFile(displayName, factory.CreateSession(path, displayName, provider, role: role));
     }
 
     /// <summary>Opens one <c>.onnx</c> file that is no component of a model folder (a ControlNet, an annotator);
     /// <paramref name="displayName"/> is how messages name it.</summary>
-    public static OnnxModelFile OpenFile(OnnxSessionFactory factory, string path, string displayName, string? provider = null)
+    public static OnnxModelFile OpenFile(OnnxSessionFactory factory, string path, string displayName, string? provider = null,
+        SessionRole role = SessionRole.Component)
     {
         if (!File.Exists(path))
             throw new ModelLoadException($"{displayName}: file not found ({path}).");
-        return new OnnxModelFile(displayName, factory.CreateSession(path, displayName, provider));
+        return new OnnxModelFile(displayName, factory.CreateSession(path, displayName, provider, role: role));
     }
 
     /// <summary>Opens a component with some initializers replaced (LoRA-merged weights, in the initializer's own element
     /// type); the file keeps their buffers alive as long as its session.</summary>
     public static OnnxModelFile OpenWith(OnnxSessionFactory factory, string modelDirectory, string component,
-        IReadOnlyList<Adapters.MergedInitializer> replaced, string? provider = null)
+        IReadOnlyList<Adapters.MergedInitializer> replaced, string? provider = null, SessionRole role = SessionRole.Component)
     {
         var path = Path.Combine(modelDirectory, component, FileName);
         var displayName = $"{Path.GetFileName(modelDirectory)}/{component}/{FileName}";
@@ -65,7 +71,7 @@ internal sealed class OnnxModelFile : IDisposable
                 values.Add(value);
                 named.Add((weight.Name, value));
             }
-            return new OnnxModelFile(displayName, factory.CreateSession(path, displayName, provider, named), ownsSession: true, values);
+            return new OnnxModelFile(displayName, factory.CreateSession(path, displayName, provider, named, role), ownsSession: true, values);
         }
         catch
         {
@@ -76,7 +82,7 @@ internal sealed class OnnxModelFile : IDisposable
 
     /// <summary>This file's session shared with another model (a LoRA variant that leaves this component as it is);
     /// disposing the borrowed file leaves the session open.</summary>
-    public OnnxModelFile Borrow() => new(DisplayName, Session, ownsSession: false);
+    public OnnxModelFile Borrow() => new(DisplayName, (Session, Device), ownsSession: false);
 
     public TensorSignature RequireInput(TensorExpectation expected) =>
         OptionalInput(expected) ?? throw Missing("input", expected, Session.InputMetadata.Keys);

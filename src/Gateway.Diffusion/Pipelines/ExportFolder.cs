@@ -47,12 +47,12 @@ internal sealed class ExportFolder : IDisposable
     public bool Has(string component) => System.IO.Directory.Exists(Path.Combine(Directory, component));
 
     /// <summary>Opens <c>component/model.onnx</c> and keeps what <paramref name="wrap"/> makes of it for disposal on failure.</summary>
-    public T Open<T>(string component, Func<OnnxModelFile, T> wrap) where T : IDisposable
+    public T Open<T>(string component, Func<OnnxModelFile, T> wrap, SessionRole role = SessionRole.Component) where T : IDisposable
     {
         var file = _patch is not null && _patch.Components.TryGetValue(component, out var merged)
-            ? OnnxModelFile.OpenWith(_sessions, Directory, component, merged, Entry.ExecutionProvider)
+            ? OnnxModelFile.OpenWith(_sessions, Directory, component, merged, Entry.ExecutionProvider, role)
             : _shared is not null && _shared.TryGetValue(component, out var loaded) ? loaded.Borrow()
-            : OnnxModelFile.Open(_sessions, Directory, component, Entry.ExecutionProvider);
+            : OnnxModelFile.Open(_sessions, Directory, component, Entry.ExecutionProvider, role);
         _files[component] = file;
         try
         {

@@ -32,7 +32,8 @@ internal static class ModelLoader
         {
             var conditioning = new UNetConditioningInputs(model.TimeIds?.Length);
             model.ControlNetUNet = folder.Open(control.UNetFolder,
-                file => new Denoiser(file, conditioning, null, $"{entry.Family.ToName()} ControlNet UNet", controlNetResiduals: true));
+                file => new Denoiser(file, conditioning, null, $"{entry.Family.ToName()} ControlNet UNet", controlNetResiduals: true),
+                SessionRole.Denoiser);
             CheckTextFitsUNet(model.Text, model.ControlNetUNet);
         }
         if (model.UNet.TakesInpaintInputs && model.VaeEncoder is null)

@@ -36,6 +36,7 @@ public static class EngineFactory
                 CpuMemoryArena = options.CpuMemoryArena,
                 MemoryPattern = options.MemoryPattern,
                 CudaProviderOptions = options.CudaProviderOptions,
+                DeviceIoBinding = options.DeviceIoBinding,
             },
             MaxQueueLength = options.MaxQueueLength,
             MaxBatchImages = options.MaxBatchImages,

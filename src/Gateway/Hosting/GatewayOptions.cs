@@ -32,6 +32,10 @@ public sealed class GatewayOptions
     /// <c>Gateway__CudaProviderOptions__cudnn_conv_algo_search=HEURISTIC</c>.</summary>
     public Dictionary<string, string> CudaProviderOptions { get; set; } = [];
 
+    /// <summary>With <c>cuda</c>: keep the UNet's inputs and output bound in device memory for a whole run (see
+    /// OnnxOptions.DeviceIoBinding); <c>enable_cuda_graph</c> turns it on for the UNet.</summary>
+    public bool DeviceIoBinding { get; set; }
+
     /// <summary>Threads for one ONNX operator; 0 uses every core.</summary>
     public int IntraOpThreads { get; set; }
 

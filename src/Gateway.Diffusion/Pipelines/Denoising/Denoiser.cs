@@ -170,8 +170,8 @@ internal sealed class Denoiser : IDisposable
 
     /// <summary>
     /// The UNet's bound tensors for one batch shape, kept for later runs (the last four shapes): a run of a shape
-    /// already seen allocates no UNet tensors, and their addresses stay fixed, as device-side replay (CUDA graphs)
-    /// will need. The denoiser owns the stepper; one caller uses it at a time (the worker).
+    /// already seen allocates no UNet tensors, and their addresses stay fixed, as CUDA graph replay needs. The
+    /// denoiser owns the stepper; one caller uses it at a time (the worker).
     /// </summary>
     public DenoiserStepper Stepper(int batch, int latentHeight, int latentWidth, int sequenceLength, int hiddenSize, int pooledSize = 0)
     {
@@ -222,7 +222,8 @@ internal sealed class Denoiser : IDisposable
         var output = _sampleInput == UNetInputs.HiddenStates
             ? OnnxTensor.Allocate(_out.ElementType, batch, imageSequence, 4 * LatentChannels)
             : OnnxTensor.Allocate(_out.ElementType, batch, LatentChannels, latentHeight, latentWidth);
-        return new DenoiserStepper(_file.Session, inputs, (_out.Name, output), _sampleInput, TimestepDivisor);
+        var device = _file.Device;
+        return new DenoiserStepper(_file.Session, inputs, (_out.Name, output), _sampleInput, TimestepDivisor, device.Memory, device.Graphs?.Next());
     }
 
     /// <summary>img_ids / txt_ids: [length, 3], or with the batch axis older exports declare.</summary>

@@ -1,4 +1,5 @@
 using Gateway.Diffusion.Models;
+using Gateway.Diffusion.Onnx;
 using Gateway.Diffusion.Pipelines.Conditioning;
 using Gateway.Diffusion.Pipelines.Denoising;
 using Gateway.Diffusion.Text;
@@ -28,7 +29,8 @@ internal static class FluxLoader
         var text = new TextConditioner(
             [new TextEncoderStage(tokenizer, clip, PromptSlot.First, givesHidden: false), new TextEncoderStage(t5Tokenizer, t5, PromptSlot.Second)],
             forceZerosForEmptyNegative: false, folder.Name);
-        var transformer = folder.Open("transformer", file => Denoiser.FluxTransformer(file, guidance: dev, dev ? "FLUX.1-dev" : "FLUX.1-schnell"));
+        var transformer = folder.Open("transformer", file => Denoiser.FluxTransformer(file, guidance: dev, dev ? "FLUX.1-dev" : "FLUX.1-schnell"),
+            SessionRole.Denoiser);
         var (decoder, encoder, scaling) = folder.Vae();
         return new LoadedModel(folder.Entry, schedulerConfig, text, transformer, decoder, encoder, scaling, timeIds: null,
             vaeShiftFactor: folder.VaeShiftFactor());

@@ -1,4 +1,5 @@
 using Gateway.Diffusion.Models;
+using Gateway.Diffusion.Onnx;
 using Gateway.Diffusion.Pipelines.Conditioning;
 using Gateway.Diffusion.Pipelines.Denoising;
 using Gateway.Diffusion.Text;
@@ -22,7 +23,7 @@ internal static class StableDiffusionLoader
         var text = new TextConditioner([new TextEncoderStage(tokenizer, encoder, PromptSlot.First)],
             forceZerosForEmptyNegative: false, folder.Name);
         var unet = folder.Open("unet", file => new Denoiser(file, UNetConditioningInputs.StableDiffusion with { Inpainting = folder.Entry.Family.IsInpainting() },
-            guidanceEmbeddingSize, Description));
+            guidanceEmbeddingSize, Description), SessionRole.Denoiser);
         var (decoder, vaeEncoder, scaling) = folder.Vae();
         return new LoadedModel(folder.Entry, schedulerConfig, text, unet, decoder, vaeEncoder, scaling, timeIds: null);
     }

@@ -30,7 +30,7 @@ internal static class StableDiffusionXlLoader
         var guidanceEmbeddingSize = (int?)ComponentConfig.ReadNumber(folder.Directory, "unet", "time_cond_proj_dim");
         var timeIds = SizeTimeIds.Instance;
         var unet = folder.Open("unet", file => new Denoiser(file, new UNetConditioningInputs(timeIds.Length, folder.Entry.Family.IsInpainting()),
-            guidanceEmbeddingSize, "SDXL"));
+            guidanceEmbeddingSize, "SDXL"), SessionRole.Denoiser);
         var (decoder, vaeEncoder, scaling) = folder.Vae();
         return new LoadedModel(folder.Entry, schedulerConfig, text, unet, decoder, vaeEncoder, scaling, timeIds);
     }
@@ -44,7 +44,8 @@ internal static class StableDiffusionXlLoader
         var text = new TextConditioner([new TextEncoderStage(tokenizer2, encoder2, PromptSlot.Second)],
             folder.IndexFlag("force_zeros_for_empty_prompt", fallback: false), folder.Name);
         var timeIds = new AestheticTimeIds(folder.Entry.AestheticScore, folder.Entry.NegativeAestheticScore);
-        var unet = folder.Open("unet", file => new Denoiser(file, new UNetConditioningInputs(timeIds.Length), null, "SDXL refiner"));
+        var unet = folder.Open("unet", file => new Denoiser(file, new UNetConditioningInputs(timeIds.Length), null, "SDXL refiner"),
+            SessionRole.Denoiser);
         var (decoder, vaeEncoder, scaling) = folder.Vae();
         return new LoadedModel(folder.Entry, schedulerConfig, text, unet, decoder, vaeEncoder, scaling, timeIds);
     }
