@@ -88,11 +88,11 @@ public sealed class ClusterGenerationService : IGenerationService
         }
     }
 
-    /// <summary>The nodes alive now, read at most once a second.</summary>
-    public async Task<IReadOnlyList<NodeReport>> LiveNodesAsync()
+    /// <summary>The nodes alive now, read at most once a second unless <paramref name="fresh"/>.</summary>
+    public async Task<IReadOnlyList<NodeReport>> LiveNodesAsync(bool fresh = false)
     {
         var cached = _nodes;
-        if (Stopwatch.GetElapsedTime(cached.At) < NodesCacheTime && cached.At != 0) return cached.Nodes;
+        if (!fresh && Stopwatch.GetElapsedTime(cached.At) < NodesCacheTime && cached.At != 0) return cached.Nodes;
         var nodes = await Nodes.LiveAsync();
         _nodes = (nodes, Stopwatch.GetTimestamp());
         return nodes;
@@ -107,6 +107,8 @@ public sealed class ClusterGenerationService : IGenerationService
             throw new UnknownModelException(request.Model, _engine.Catalog.Models.Select(m => m.Id));
         if (_engine.ReadyModels.Contains(request.Model)) _engine.Validate(request);
         var serving = (await LiveNodesAsync()).Count(n => n.Serves(request.Model));
+        // A node that has just announced the model may be newer than the cached directory.
+        if (serving == 0) serving = (await LiveNodesAsync(fresh: true)).Count(n => n.Serves(request.Model));
         if (serving == 0)
             throw new ModelNotReadyException(request.Model,
                 $"No node of the cluster serves the model '{request.Model}' now: none has loaded it, or each one that has is down.");

@@ -27,7 +27,13 @@ public sealed class ClusterWorker(
     private readonly ConcurrentDictionary<string, Running> _running = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _wake = new(0);
 
+    private IReadOnlyCollection<string>? _announced;
+
     private bool Works => role != "api";
+
+    /// <summary>Whether the cluster's directory has this node's heartbeat with every model its engine has ready now, so
+    /// that any node admits requests for them; until then the node is not ready.</summary>
+    public bool Announced => _announced is { } models && (!Works || engine.ReadyModels.All(models.Contains));
 
     /// <summary>Runs until <paramref name="stopping"/>; jobs still running then are stopped here and left to their
     /// leases, which another node takes over.</summary>
@@ -52,9 +58,12 @@ public sealed class ClusterWorker(
         {
             try
             {
-                if (Stopwatch.GetElapsedTime(lastBeat) >= redis.Settings.Heartbeat || lastBeat == 0)
+                // A model that finished loading is announced at once, not at the next regular beat.
+                if (Stopwatch.GetElapsedTime(lastBeat) >= redis.Settings.Heartbeat || lastBeat == 0 || !Announced)
                 {
-                    await _nodes.BeatAsync(Report());
+                    var report = Report();
+                    await _nodes.BeatAsync(report);
+                    _announced = report.Models;
                     lastBeat = Stopwatch.GetTimestamp();
                 }
                 if (Works)

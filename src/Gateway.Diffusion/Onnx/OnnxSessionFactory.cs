@@ -113,7 +113,9 @@ public sealed class OnnxSessionFactory
         if (_stepMemory is not null) return (session, new SessionDevice(_stepMemory));
         // A ControlNet binds on the device with the UNet it feeds, so both follow the same settings.
         if (!onCuda || !(CudaGraphsRequested || _options.DeviceIoBinding)) return (session, SessionDevice.Host);
-        return (session, new SessionDevice(_cudaMemory ??= new CudaDeviceMemory(_options.DeviceId), graphs ? new CudaGraphs() : null));
+        // One instance for the device: a ControlNet shares the UNet's tensors only when both bind in the same memory.
+        var memory = LazyInitializer.EnsureInitialized(ref _cudaMemory, () => new CudaDeviceMemory(_options.DeviceId));
+        return (session, new SessionDevice(memory, graphs ? new CudaGraphs() : null));
     }
 
     private (InferenceSession Session, bool OnCuda) Open(string path, string displayName, bool cuda, bool graphs,

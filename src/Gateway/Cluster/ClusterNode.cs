@@ -17,8 +17,11 @@ public sealed record ClusterNode(ClusterSettings Settings, string Role)
         if (role is not (RoleApi or RoleWorker or RoleBoth))
             throw new StartupException($"Gateway:Role must be api, worker or both (it is '{options.Role}').");
         var cluster = options.Cluster;
-        if (!(cluster.LeaseSeconds >= 1) || !(cluster.HeartbeatSeconds > 0) || cluster.HeartbeatSeconds * 3 > cluster.LeaseSeconds * 10)
+        if (!(cluster.LeaseSeconds >= 1) || !(cluster.HeartbeatSeconds > 0))
             throw new StartupException("Gateway:Cluster:LeaseSeconds must be at least 1 and HeartbeatSeconds positive.");
+        if (cluster.HeartbeatSeconds * 3 > cluster.LeaseSeconds * 10)
+            throw new StartupException(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"Gateway:Cluster:HeartbeatSeconds ({cluster.HeartbeatSeconds}) may be at most 10/3 of LeaseSeconds ({cluster.LeaseSeconds})."));
         if (cluster.MaxDeliveries < 1) throw new StartupException("Gateway:Cluster:MaxDeliveries must be at least 1.");
         var name = string.IsNullOrWhiteSpace(cluster.NodeName) ? $"{Environment.MachineName}-{Environment.ProcessId}" : cluster.NodeName.Trim();
         return new ClusterNode(new ClusterSettings

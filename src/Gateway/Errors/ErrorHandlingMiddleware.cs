@@ -74,6 +74,12 @@ public sealed class ErrorHandlingMiddleware(RequestDelegate next, ILogger<ErrorH
         BadHttpRequestException bad when bad.StatusCode == StatusCodes.Status413PayloadTooLarge =>
             new ApiException(StatusCodes.Status413PayloadTooLarge, "The request body is too large.", null, "request_too_large"),
         BadHttpRequestException bad => new ApiException(bad.StatusCode, bad.Message, null, "bad_request"),
+        // Not the client's own abort (that is handled before mapping): the server stopped the run, e.g. while it stops.
+        OperationCanceledException => new ApiException(StatusCodes.Status503ServiceUnavailable,
+            "The generation was stopped before it finished (the server may be stopping); try again.", null, "generation_stopped")
+        {
+            RetryAfter = TimeSpan.FromSeconds(5),
+        },
         JsonException json => ApiException.BadRequest(json.Path?.TrimStart('$', '.') ?? "", $"The body is not valid JSON: {json.Message}", "invalid_json"),
         _ => new ApiException(StatusCodes.Status500InternalServerError, "The server failed to handle the request; the error is logged.", null, "internal_error"),
     };

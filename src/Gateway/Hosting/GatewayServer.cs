@@ -88,7 +88,9 @@ public static class GatewayServer
             var models = engine.Models.Select(m => new { id = m.Entry.Id, state = m.State.ToString().ToLowerInvariant(), error = m.Error });
             // A cluster node serves only while it reaches Redis: its queue, records and credits live there.
             var redis = services.GetService<Redis.RedisCluster>() is { } cluster ? await RedisStateAsync(cluster) : null;
-            var ready = engine.IsReady && redis is null or "reachable";
+            // ...and once the cluster knows which of its models it serves, so that every node admits them.
+            var announced = services.GetService<Redis.ClusterWorker>()?.Announced ?? true;
+            var ready = engine.IsReady && redis is null or "reachable" && announced;
             return Results.Json(new { status = ready ? "ready" : "not_ready", models, redis },
                 statusCode: ready ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
         }).WithTags("Health")

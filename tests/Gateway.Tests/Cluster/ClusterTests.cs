@@ -109,6 +109,18 @@ public sealed class ClusterTests
     }
 
     [Fact]
+    public async Task A_node_ready_for_a_model_has_announced_it_so_a_request_sent_at_once_is_admitted()
+    {
+        // Heartbeats far apart (as far as the tests' 2 s lease allows): the model must be announced when it finishes
+        // loading, and /readyz must wait for that.
+        await using var cluster = await ClusterNodes.StartAsync(["--Gateway:Cluster:HeartbeatSeconds", "6"]);
+        using var job = await JobsHttp.SubmitAsync(cluster[0], JobsHttp.Job("at-once", steps: 2));
+        Assert.Equal(HttpStatusCode.OK, job.StatusCode);
+        var nodes = (await cluster.ClusterAsync(0)).GetProperty("nodes");
+        Assert.Contains(nodes.EnumerateArray().Single().GetProperty("models").EnumerateArray(), m => m.GetString() == JobsHttp.Model);
+    }
+
+    [Fact]
     public async Task Redis_restarted_during_a_run_loses_no_job()
     {
         await using var cluster = await ClusterNodes.StartAsync([], []);
