@@ -94,7 +94,7 @@ public static class GatewayServer
             return Results.Json(new { status = ready ? "ready" : "not_ready", models, redis },
                 statusCode: ready ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
         }).WithTags("Health")
-            .WithSummary("Readiness: 200 once every model is loaded (and, on a cluster node, Redis answers), else 503; each model's state and load error.")
+            .WithSummary("Readiness: 200 once every model is loaded (and, on a cluster node, Redis answers and the node's heartbeat announces its models), else 503; each model's state and load error.")
             .Produces(StatusCodes.Status200OK).Produces(StatusCodes.Status503ServiceUnavailable);
         app.MapClusterEndpoint();
         app.MapImageEndpoints();
