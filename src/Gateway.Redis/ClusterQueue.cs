@@ -55,6 +55,19 @@ public sealed class ClusterQueue(RedisCluster redis)
         }).ToList();
     }
 
+    /// <summary>Queues this node's running jobs again at once, as it stops; returns how many.</summary>
+    public async Task<int> ReleaseAsync(IReadOnlyList<ClusterLease> leases)
+    {
+        if (leases.Count == 0) return 0;
+        var args = new List<RedisValue> { redis.Settings.NodeName, Now() };
+        foreach (var lease in leases)
+        {
+            args.Add(lease.Job.Ref);
+            args.Add(lease.Entry);
+        }
+        return (int)await redis.RunAsync(ClusterScripts.Release, [.. args]);
+    }
+
     /// <summary>Renews this node's leases; the answer says, for each, whether to go on.</summary>
     public async Task<IReadOnlyList<LeaseState>> RenewAsync(IReadOnlyList<ClusterLease> leases)
     {

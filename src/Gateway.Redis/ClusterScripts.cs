@@ -182,6 +182,35 @@ internal static class ClusterScripts
         return status
         """;
 
+    /// <summary>Gives back this node's running jobs when it stops gracefully: each is queued again in its old place at once,
+    /// rather than when its lease expires, and that start does not count toward the delivery limit; one whose
+    /// cancellation was asked for ends cancelled. Returns how many were queued again. ARGV: prefix, node, now ms, then
+    /// ref, entry pairs.</summary>
+    public const string Release = Prelude + """
+        local node, now = ARGV[2], ARGV[3]
+        local released = 0
+        for i = 4, #ARGV, 2 do
+          local ref, entry = ARGV[i], ARGV[i + 1]
+          local job = prefix .. 'job:' .. ref
+          local status, holder, current, cancel, code, message =
+            unpack(redis.call('HMGET', job, 'status', 'node', 'entry', 'cancel', 'cancel_code', 'cancel_message'))
+          if status == 'running' and holder == node and current == entry then
+            if cancel == '1' then
+              close(ref, 'cancelled', now, code or 'cancelled', message or 'The job was cancelled.', '', 409)
+            else
+              leave_lease(job)
+              redis.call('HINCRBY', job, 'attempts', -1)
+              redis.call('HSET', job, 'status', 'queued', 'node', '', 'entry', '', 'step', 0)
+              redis.call('ZADD', prefix .. 'ready:' .. redis.call('HGET', job, 'model'), 0, redis.call('HGET', job, 'member'))
+              redis.call('XADD', prefix .. 'events:' .. ref, '*', 'type', 'requeued')
+              redis.call('PUBLISH', prefix .. 'queued', redis.call('HGET', job, 'model'))
+              released = released + 1
+            end
+          end
+        end
+        return released
+        """;
+
     /// <summary>Takes over leases idle longer than ARGV[4] ms (their node stopped renewing: it died or lost Redis) with
     /// XAUTOCLAIM, and queues those jobs again in their old place, to run from the start; a job started ARGV[5] times
     /// fails instead. Returns how many were queued again. ARGV: prefix, reaper node, now ms, lease ms, max deliveries.</summary>

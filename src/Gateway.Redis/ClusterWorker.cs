@@ -35,8 +35,8 @@ public sealed class ClusterWorker(
     /// that any node admits requests for them; until then the node is not ready.</summary>
     public bool Announced => _announced is { } models && (!Works || engine.ReadyModels.All(models.Contains));
 
-    /// <summary>Runs until <paramref name="stopping"/>; jobs still running then are stopped here and left to their
-    /// leases, which another node takes over.</summary>
+    /// <summary>Runs until <paramref name="stopping"/>; jobs still running then are stopped here and queued again for
+    /// another node.</summary>
     public async Task RunAsync(CancellationToken stopping)
     {
         await SubscribeAsync();
@@ -89,11 +89,23 @@ public sealed class ClusterWorker(
             }
             await WaitAsync(stopping);
         }
-        // Not the jobs' end: their leases expire and another node runs them again.
+        // Not the jobs' end: they go back to the queue for another node to run from the start (or, without Redis, to
+        // their leases, which expire).
+        var leases = _running.Values.Select(r => r.Lease).ToList();
         foreach (var running in _running.Values)
         {
             running.Lost = true;
             running.Cancel();
+        }
+        try
+        {
+            if (await _queue.ReleaseAsync(leases) is var released and > 0)
+                logger.LogInformation("Queued {Count} running job(s) again for other nodes, as this node stops", released);
+        }
+        catch (Exception e) when (IsOutage(e))
+        {
+            logger.LogWarning("Redis is unreachable as the node stops; its {Count} running job(s) wait for their leases to expire: {Reason}",
+                leases.Count, e.Message);
         }
     }
 

@@ -17,7 +17,8 @@ public sealed class ClusterJobControlTests
     public async Task Any_node_follows_cancels_and_sees_the_disconnect_of_a_job_taken_by_one_and_run_by_another()
     {
         // Node 0 takes requests only; node 1 runs them; node 2 serves the APIs and has no model.
-        await using var cluster = await ClusterNodes.StartAsync(["--Gateway:Role", "api"], [], ["--Gateway:LoadModels", "none"]);
+        await using var cluster = await ClusterNodes.StartAsync([.. LongDeadlines, "--Gateway:Role", "api"], LongDeadlines,
+            [.. LongDeadlines, "--Gateway:LoadModels", "none"]);
 
         // Events: subscribed on node 2 before the job exists anywhere.
         var subscribing = cluster[2].SendAsync(new HttpRequestMessage(HttpMethod.Get, "/jobs/followed/events"),
@@ -39,7 +40,7 @@ public sealed class ClusterJobControlTests
 
         // DELETE on node 2 stops the job running on node 1; node 0's waiting request answers 409 job_cancelled.
         var held = JobsHttp.SubmitAsync(cluster[0], Holder("deleted"));
-        await WaitForStatusAsync(cluster[2], "deleted", "running");
+        await WaitForStatusAsync(cluster[2], "deleted", "running", held);
         using (var delete = await cluster[2].DeleteAsync("/jobs/deleted"))
         {
             Assert.Equal(HttpStatusCode.OK, delete.StatusCode);
@@ -56,7 +57,7 @@ public sealed class ClusterJobControlTests
         // The client leaving node 0 cancels the job on node 1.
         // It waits behind a job that holds the worker.
         var holding = JobsHttp.SubmitAsync(cluster[0], Holder("holding"));
-        await WaitForStatusAsync(cluster[2], "holding", "running");
+        await WaitForStatusAsync(cluster[2], "holding", "running", holding);
         using (var client = new HttpClient { BaseAddress = cluster[0].BaseAddress })
         {
             client.DefaultRequestHeaders.Authorization = cluster[0].DefaultRequestHeaders.Authorization;
@@ -76,10 +77,10 @@ public sealed class ClusterJobControlTests
     public async Task A_job_whose_every_delivery_died_fails_with_the_delivery_limit()
     {
         // One start allowed; node 1 has no model, so only node 0 can run the job, and node 1 takes the lease over.
-        await using var cluster = await ClusterNodes.StartAsync(["--Gateway:Cluster:MaxDeliveries", "1"],
-            ["--Gateway:Cluster:MaxDeliveries", "1", "--Gateway:LoadModels", "none"]);
+        await using var cluster = await ClusterNodes.StartAsync([.. LongDeadlines, "--Gateway:Cluster:MaxDeliveries", "1"],
+            [.. LongDeadlines, "--Gateway:Cluster:MaxDeliveries", "1", "--Gateway:LoadModels", "none"]);
         var held = JobsHttp.SubmitAsync(cluster[1], Holder("doomed"));
-        await WaitForStatusAsync(cluster[1], "doomed", "running");
+        await WaitForStatusAsync(cluster[1], "doomed", "running", held);
         cluster.Kill(0);
 
         var job = await WaitForStatusAsync(cluster[1], "doomed", "failed");
@@ -89,11 +90,17 @@ public sealed class ClusterJobControlTests
         Assert.Contains("delivery_limit", await answer.Content.ReadAsStringAsync());
     }
 
-    /// <summary>A job that holds its worker for many seconds (tests end it with DELETE); the longest deadline, since a
-    /// tiny job run before it makes the first cost estimate far too high for a large one.</summary>
-    private static Dictionary<string, object?> Holder(string jobId) => JobsHttp.Job(jobId, 2048, 2048, 50, deadline: 3600);
+    /// <summary>A job that holds its worker for many seconds (tests end it with DELETE). Its deadline is a day (the nodes
+    /// allow it, <see cref="LongDeadlines"/>): a tiny job run before it makes the first cost estimate of a large one far
+    /// too high, on a loaded machine beyond the default maximum of an hour.</summary>
+    private static Dictionary<string, object?> Holder(string jobId) => JobsHttp.Job(jobId, 2048, 2048, 50, deadline: 86400);
 
-    private static async Task<JsonElement> WaitForStatusAsync(HttpClient client, string jobId, string status)
+    private static readonly string[] LongDeadlines = ["--Gateway:Jobs:MaxDeadlineSeconds", "86400"];
+
+    /// <summary>Polls the job until it has <paramref name="status"/> (60 s at most); fails at once with the answer when
+    /// <paramref name="submission"/> ends first (the job was refused, say).</summary>
+    private static async Task<JsonElement> WaitForStatusAsync(HttpClient client, string jobId, string status,
+        Task<HttpResponseMessage>? submission = null)
     {
         var deadline = DateTime.UtcNow.AddSeconds(60);
         while (true)
@@ -103,6 +110,11 @@ public sealed class ClusterJobControlTests
             {
                 var job = await response.Content.ReadFromJsonAsync<JsonElement>();
                 if (job.GetProperty("status").GetString() == status) return job;
+            }
+            if (submission is { IsCompleted: true })
+            {
+                var answer = await submission;
+                Assert.Fail($"Job '{jobId}' ended before it was {status}: {(int)answer.StatusCode} {await answer.Content.ReadAsStringAsync()}");
             }
             if (DateTime.UtcNow > deadline) throw new TimeoutException($"Job {jobId} was not {status} within 60 s.");
             await Task.Delay(50);

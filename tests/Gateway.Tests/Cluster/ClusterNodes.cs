@@ -49,7 +49,17 @@ public sealed class ClusterNodes : IAsyncDisposable
 
     public void Kill(int node) => _nodes[node].Process.Kill();
 
+    /// <summary>Stops <paramref name="node"/> as a service manager does (SIGTERM) and waits for it to exit.</summary>
+    public Task<int> StopAsync(int node)
+    {
+        _nodes[node].Process.Terminate();
+        return _nodes[node].Process.ExitCodeAsync(TimeSpan.FromSeconds(60));
+    }
+
     public string StandardError(int node) => _nodes[node].Process.StandardError;
+
+    /// <summary>The log of <paramref name="node"/> (standard output).</summary>
+    public string Log(int node) => _nodes[node].Process.StandardOutput;
 
     /// <summary>Waits until every node's heartbeat is in <c>/v1/cluster</c>, so each knows the others' models.</summary>
     public async Task WaitForNodesAsync(int count)

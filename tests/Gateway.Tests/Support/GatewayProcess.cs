@@ -10,12 +10,19 @@ public sealed partial class GatewayProcess : IDisposable
     private readonly Process _process;
     private readonly TaskCompletionSource<Uri> _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly System.Text.StringBuilder _stderr = new();
+    private readonly System.Text.StringBuilder _stdout = new();
 
     private GatewayProcess(Process process) => _process = process;
 
     public string StandardError
     {
         get { lock (_stderr) return _stderr.ToString(); }
+    }
+
+    /// <summary>What the server wrote to standard output so far: its log.</summary>
+    public string StandardOutput
+    {
+        get { lock (_stdout) return _stdout.ToString(); }
     }
 
     /// <summary>Starts the server on a free loopback port with the tiny models and one key (<see cref="GatewayTestServer.Key"/>).</summary>
@@ -38,7 +45,9 @@ public sealed partial class GatewayProcess : IDisposable
         var gateway = new GatewayProcess(Process.Start(info)!);
         gateway._process.OutputDataReceived += (_, line) =>
         {
-            if (line.Data is { } text && Listening().Match(text) is { Success: true } match) gateway._listening.TrySetResult(new Uri(match.Groups[1].Value));
+            if (line.Data is not { } text) return;
+            lock (gateway._stdout) gateway._stdout.AppendLine(text);
+            if (Listening().Match(text) is { Success: true } match) gateway._listening.TrySetResult(new Uri(match.Groups[1].Value));
         };
         gateway._process.ErrorDataReceived += (_, line) =>
         {
